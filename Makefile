@@ -1,0 +1,41 @@
+# ncpu — set-up and everyday commands. `make demo` and `make test` work on a
+# fresh machine: they create .venv and install everything first.
+PYTHON ?= python3
+VENV   ?= .venv
+# The torch that gets installed; override for a CUDA build, e.g.
+#   make test TORCH='torch==2.13.0 --index-url <your index>'
+TORCH  ?= torch==2.13.0
+BIN    := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: demo test fuzz bench bench-asm lint isa-docs clean
+
+$(BIN)/ncpu: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+demo: $(BIN)/ncpu
+	$(BIN)/ncpu asm programs/factorial.s -o /tmp/ncpu-demo-factorial.yaml
+	$(BIN)/ncpu run programs/factorial.s --set r1=10
+	$(BIN)/ncpu run programs/collatz.s --sweep r1=1:17
+
+test: $(BIN)/ncpu
+	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+
+fuzz: $(BIN)/ncpu
+	NCPU_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q -n 2 -m "slow or not slow" tests/ $(PYTEST_ARGS)
+
+bench: $(BIN)/ncpu
+	$(BIN)/ncpu bench all
+
+bench-asm: $(BIN)/ncpu
+	$(BIN)/ncpu bench asm
+
+isa-docs: $(BIN)/ncpu
+	$(BIN)/python -m ncpu_cli.isadoc > isa/README.md
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

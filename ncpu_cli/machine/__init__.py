@@ -1,0 +1,1 @@
+"""The three executors (reference, exact, soft) and what they share."""
