@@ -21,6 +21,7 @@ class Image:
     source_map: dict[int, tuple[str, int]] = field(default_factory=dict)
     isa: str = "ncpu32"
     word_bits: int = 32
+    holes: list[dict] = field(default_factory=list)  # only with --keep-holes (ncpu fit)
 
     @property
     def size(self) -> int:

@@ -30,3 +30,7 @@ def _root(
 
 def main() -> None:
     app()
+
+
+# Register the commands (each module adds its own to `app`).
+from ncpu_cli.cli import asm, bench, run, trace  # noqa: E402,F401

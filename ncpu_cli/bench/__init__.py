@@ -1,0 +1,1 @@
+"""Throughput measurements behind `ncpu bench` (one module per subject)."""

@@ -1,0 +1,1 @@
+"""`ncpu asm` (being written)."""

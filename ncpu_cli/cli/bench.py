@@ -1,0 +1,1 @@
+"""`ncpu bench` (being written)."""

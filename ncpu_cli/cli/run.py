@@ -1,0 +1,1 @@
+"""`ncpu run` (being written)."""

@@ -1,0 +1,1 @@
+"""`ncpu trace` (being written)."""

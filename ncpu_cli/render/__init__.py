@@ -1,0 +1,1 @@
+"""Rich renderings of results (one module per view)."""
