@@ -1,1 +1,88 @@
-"""`ncpu bench` (being written)."""
+"""`ncpu bench`: honest throughput numbers, with the machine they ran on."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+
+import typer
+from rich.table import Table
+
+from ncpu_cli.cli import app
+from ncpu_cli.cli.common import fail, reported_errors, stderr, stdout
+
+
+class Subject(str, Enum):
+    asm = "asm"
+    exact = "exact"
+    soft = "soft"
+    all = "all"
+
+
+def _ints(text: str, option: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v.replace("_", "")) for v in text.split(",") if v.strip())
+    except ValueError:
+        fail(f"{option}: expected comma-separated integers, got `{text}`")
+    if not values or min(values) < 1:
+        fail(f"{option}: expected positive integers, got `{text}`")
+    return values
+
+
+@app.command(rich_help_panel="Measure")
+def bench(
+    subject: Subject = typer.Argument(Subject.all, help="What to measure."),
+    device: str = typer.Option("cpu", "--device", help="cpu | cuda | cuda:N"),
+    batches: str = typer.Option(
+        "", "--batches", help="Comma-separated batch sizes (default per subject)."
+    ),
+    lines: int = typer.Option(20000, "--lines", min=100, help="Lines for the assembler benchmark."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
+) -> None:
+    """Measure assembler lines/s and executor instructions/s on this machine."""
+    from ncpu_cli.bench.machine import describe, machine_info
+
+    with reported_errors():
+        rows: list[dict] = []
+        chosen = {Subject.asm, Subject.exact, Subject.soft} if subject == Subject.all else {subject}
+        if Subject.asm in chosen:
+            from ncpu_cli.bench.asm import bench_asm
+
+            rows.append({"subject": "asm", **bench_asm(lines)})
+        if Subject.exact in chosen:
+            from ncpu_cli.bench.exact import bench_exact
+
+            kw = {"batches": _ints(batches, "--batches")} if batches else {}
+            rows += [{"subject": "exact", **r} for r in bench_exact(device=device, **kw)]
+        if Subject.soft in chosen:
+            from ncpu_cli.bench.soft import bench_soft
+
+            kw = {"batches": _ints(batches, "--batches")} if batches else {}
+            rows += [{"subject": "soft", **r} for r in bench_soft(device=device, **kw)]
+        info = machine_info(device)
+        if as_json:
+            typer.echo(json.dumps({"machine": info, "results": rows}, indent=2))
+            return
+        _render(rows, describe(info))
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3g}" if value < 1000 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _render(rows: list[dict], machine: str) -> None:
+    out = stdout()
+    for subject in dict.fromkeys(r["subject"] for r in rows):
+        group = [r for r in rows if r["subject"] == subject]
+        cols = list(dict.fromkeys(k for r in group for k in r if k != "subject"))
+        table = Table(title=f"ncpu bench {subject}", title_justify="left")
+        for c in cols:
+            table.add_column(c, justify="left" if c in ("engine", "device", "dtype") else "right")
+        for r in group:
+            table.add_row(*(_fmt(r.get(c, "")) for c in cols))
+        out.print(table)
+    stderr().print(f"machine: {machine}")
