@@ -1,1 +1,232 @@
-"""`ncpu asm` (being written)."""
+"""`ncpu asm`, `ncpu disasm` and `ncpu isa`: assemble, read images back, show the opcode table."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.markup import escape
+
+from ncpu_cli.cli import app
+from ncpu_cli.cli.common import fail, reported_errors, stderr, stdout
+from ncpu_cli.errors import AsmError, Diagnostic, Span
+from ncpu_cli.image import Image
+
+SOURCE_SUFFIXES = {".s", ".asm"}
+MEM_HELP = "Memory size the image must fit (16..65536 words; default: no limit beyond 65536)."
+
+
+class OutFormat(str, Enum):
+    yaml = "yaml"
+    readmemh = "readmemh"
+    bin = "bin"
+    listing = "listing"
+    symbols = "symbols"
+    json = "json"
+
+
+class InFormat(str, Enum):
+    auto = "auto"
+    yaml = "yaml"
+    readmemh = "readmemh"
+    bin = "bin"
+    json = "json"
+
+
+def assemble_source(
+    src: str, *, keep_holes: bool = False, mem_words: int | None = None
+) -> tuple[Image, dict[str, str]]:
+    """Assemble a file (or `-`: stdin); returns the image and the source texts it came from."""
+    from ncpu_cli.asm import assemble_file
+
+    if src != "-":
+        image = assemble_file(src, keep_holes=keep_holes, mem_words=mem_words)
+        return image, _sources(image, {}, Path(src).parent)
+    data = sys.stdin.buffer.read()
+    image = _assemble_bytes(data, "<stdin>", keep_holes=keep_holes, mem_words=mem_words)
+    return image, _sources(image, {"<stdin>": data.decode("utf-8").lstrip("\ufeff")}, Path.cwd())
+
+
+def _assemble_bytes(data: bytes, name: str, **options: object) -> Image:
+    """Assemble source bytes read from stdin; includes start from the current folder."""
+    from ncpu_cli.asm import assemble
+    from ncpu_cli.asm.source import decode_source
+
+    text, problem = decode_source(data, name)
+    if problem is not None:
+        raise AsmError([Diagnostic(Span(name, 1, 1, 1), problem)], {})
+    return assemble(text, name, base_dir=Path.cwd(), **options)  # type: ignore[arg-type]
+
+
+def _sources(image: Image, known: dict[str, str], base: Path) -> dict[str, str]:
+    """Texts of the files in the source map (included files read where found, else skipped)."""
+    sources = dict(known)
+    for file, _ in set(image.source_map.values()):
+        if file in sources:
+            continue
+        for candidate in (Path(file), base / file):
+            try:
+                sources[file] = candidate.read_text(encoding="utf-8")
+                break
+            except (OSError, UnicodeDecodeError):
+                continue
+    return sources
+
+
+def _write_stdout(data: str | bytes) -> None:
+    if isinstance(data, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(data)
+        sys.stdout.flush()
+
+
+def _output_path(src: str, output: str | None, fmt: OutFormat) -> Path | None:
+    """Where to write; None means stdout."""
+    from ncpu_cli.formats import EXTENSION
+
+    if output == "-" or (output is None and src == "-"):
+        return None
+    if output is not None:
+        out = Path(output)
+    else:
+        out = Path(src).with_suffix(EXTENSION[fmt.value])
+        if out.resolve() == Path(src).resolve():
+            fail(escape(f"the output would overwrite the source {src}; name one with -o"))
+    if out.is_dir():
+        fail(escape(f"cannot write {out}: it is a folder"))
+    if not out.parent.is_dir():
+        fail(escape(f"cannot write {out}: folder {out.parent} does not exist"))
+    return out
+
+
+@app.command("asm")
+def asm_command(
+    src: str = typer.Argument(..., metavar="SRC", help="Assembly source file, or - to read stdin."),
+    output: Optional[str] = typer.Option(
+        None,
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="Output file, or - for stdout. Default: SRC with the format's extension beside it "
+        "(.yaml .hex .bin .lst .sym .json); stdout when SRC is -.",
+        rich_help_panel="Output",
+    ),
+    fmt: OutFormat = typer.Option(
+        OutFormat.yaml,
+        "-f",
+        "--format",
+        case_sensitive=False,
+        help="yaml (lossless image), readmemh (Verilog hex), bin (raw little-endian words), "
+        "listing (address, word, source), symbols (labels), json.",
+        rich_help_panel="Output",
+    ),
+    quiet: bool = typer.Option(
+        False, "-q", "--quiet", help="No summary line on stderr.", rich_help_panel="Output"
+    ),
+    mem_words: Optional[int] = typer.Option(
+        None,
+        "--mem-words",
+        min=16,
+        max=65536,
+        metavar="N",
+        help=MEM_HELP,
+        rich_help_panel="Assembly",
+    ),
+    keep_holes: bool = typer.Option(
+        False,
+        "--keep-holes",
+        help="Accept ?? holes (for `ncpu fit`) instead of rejecting them.",
+        rich_help_panel="Assembly",
+    ),
+) -> None:
+    """Assemble an ncpu32 source file into a memory image."""
+    from ncpu_cli.fsutil import write_atomic
+    from ncpu_cli.image import dump_image
+
+    with reported_errors():
+        image, sources = assemble_source(src, keep_holes=keep_holes, mem_words=mem_words)
+        data = dump_image(image, fmt.value, sources)
+        out = _output_path(src, output, fmt)
+        if out is None:
+            if isinstance(data, bytes) and sys.stdout.isatty():
+                fail(
+                    "refusing to write a binary image to a terminal; use -o FILE or redirect stdout"
+                )
+            _write_stdout(data)
+        else:
+            write_atomic(out, data)
+    if not quiet:
+        name = "<stdin>" if src == "-" else src
+        stderr().print(
+            f"assembled {name}: {image.size} words -> {out or '<stdout>'}",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+@app.command("disasm")
+def disasm_command(
+    image_path: str = typer.Argument(
+        ...,
+        metavar="IMAGE",
+        help="Image file (.yaml .hex .bin .json), an assembly source (.s, assembled first),"
+        " or - for stdin.",
+    ),
+    fmt: InFormat = typer.Option(
+        InFormat.auto,
+        "-f",
+        "--format",
+        case_sensitive=False,
+        help="Image format; auto guesses from the extension, else from the content.",
+    ),
+    plain: bool = typer.Option(
+        False,
+        "--plain",
+        help="Print plain assembly (labels and instructions, no addresses) that assembles back.",
+    ),
+) -> None:
+    """Disassemble an image: addresses, words, labels, and `.word` for non-instructions."""
+    from ncpu_cli.disasm import disassemble_image
+
+    with reported_errors():
+        image = _read_image(image_path, fmt)
+        lines = disassemble_image(image, addresses=not plain)
+    _write_stdout("".join(line + "\n" for line in lines))
+
+
+def _read_image(path: str, fmt: InFormat) -> Image:
+    from ncpu_cli.formats import guess_format, parse
+
+    name = "<stdin>" if path == "-" else path
+    data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    chosen = None if fmt is InFormat.auto else fmt.value
+    is_source = Path(path).suffix.lower() in SOURCE_SUFFIXES or guess_format(name, data) is None
+    if chosen is None and is_source:
+        from ncpu_cli.asm import assemble_file
+
+        return _assemble_bytes(data, name) if path == "-" else assemble_file(path)
+    return parse(data, name, chosen)
+
+
+@app.command("isa")
+def isa_command(
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the opcode table as JSON instead of a table."
+    ),
+) -> None:
+    """Show the ncpu32 opcode table (read from isa/ncpu32.yaml)."""
+    from ncpu_cli.isa import load_isa
+    from ncpu_cli.render.isa import isa_json, isa_table
+
+    isa = load_isa()
+    if as_json:
+        _write_stdout(json.dumps(isa_json(isa), indent=2) + "\n")
+    else:
+        stdout().print(isa_table(isa))

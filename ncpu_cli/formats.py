@@ -1,0 +1,302 @@
+"""Image file formats besides YAML: Verilog $readmemh, raw binary, JSON, listing, symbols.
+
+dump(image, fmt)        -> str (bytes for bin)
+parse(data, name, fmt)  -> Image (fmt None: guessed from the name, else sniffed)
+
+readmemh   8 hex digits a word, `@addr` (hex) before each run after a gap,
+           `//` and `/* */` comments. The header comments `// entry: 0x...` and
+           `// symbol NAME: 0x...` carry the entry and labels; other comments
+           (source lines) are ignored on reading.
+bin        raw little-endian 32-bit words from address 0; nothing else.
+json       the YAML fields with `words` as a dense list of integers.
+listing    address, word, disassembly and source line (output only).
+symbols    label and address, sorted by address (output only).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from pathlib import PurePath
+
+from ncpu_cli.errors import ImageError
+from ncpu_cli.image import FORMAT_NAME, FORMAT_VERSION, Image, from_yaml, image_from_data, to_yaml
+from ncpu_cli.isa import MASK32
+from ncpu_cli.machine.config import MAX_MEM_WORDS
+
+IMAGE_FORMATS = ("yaml", "readmemh", "bin", "json")  # can be read back
+FORMATS = IMAGE_FORMATS + ("listing", "symbols")
+EXTENSION = {
+    "yaml": ".yaml",
+    "readmemh": ".hex",
+    "bin": ".bin",
+    "json": ".json",
+    "listing": ".lst",
+    "symbols": ".sym",
+}
+BY_EXTENSION = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".hex": "readmemh",
+    ".mem": "readmemh",
+    ".readmemh": "readmemh",
+    ".bin": "bin",
+    ".json": "json",
+}
+
+
+# --------------------------------------------------------------------------- readmemh
+
+
+def to_readmemh(image: Image, sources: dict[str, str] | None = None) -> str:
+    out = [
+        f"// {FORMAT_NAME} {image.isa}: {image.size} words of {image.word_bits} bits ($readmemh)",
+        f"// entry: 0x{image.entry:04x}",
+    ]
+    out += [
+        f"// symbol {n}: 0x{a:04x}"
+        for n, a in sorted(image.symbols.items(), key=lambda kv: (kv[1], kv[0]))
+    ]
+    text = _SourceText(sources)
+    for start, words in image.segments():
+        out.append(f"@{start:04x}")
+        for addr, word in enumerate(words, start):
+            where = image.source_map.get(addr)
+            note = f"{where[0]}:{where[1]}" if where else ""
+            if where and text.first_word(image, addr) and text.line(*where):
+                note += f"  {text.line(*where)}"
+            note = f"  // {_printable(note)}" if note else ""
+            out.append(f"{word & MASK32:08x}{note}".rstrip())
+    return "\n".join(out) + "\n"
+
+
+def _printable(text: str) -> str:
+    """Comment text on one line: control and line-break characters escaped."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+_ENTRY_RE = re.compile(r"entry:\s*0x([0-9a-fA-F]+)\s*\Z")
+_SYMBOL_RE = re.compile(r"symbol\s+([A-Za-z_.][A-Za-z0-9_.]*):\s*0x([0-9a-fA-F]+)\s*\Z")
+_TOKEN_RE = re.compile(r"//|/\*|\*/|\S+?(?=//|/\*|\s|\Z)")
+
+
+def from_readmemh(text: str, name: str) -> Image:
+    words: dict[int, int] = {}
+    entry, symbols = 0, {}
+    addr, comment_from = 0, 0  # comment_from: line of an open /* */, else 0
+    for lineno, line in enumerate(text.splitlines(), 1):
+        pos = 0
+        while pos < len(line):
+            if comment_from:
+                end = line.find("*/", pos)
+                if end < 0:
+                    break
+                comment_from, pos = 0, end + 2
+                continue
+            m = _TOKEN_RE.search(line, pos)
+            if not m:
+                break
+            tok, pos = m.group(), m.end()
+            if tok == "//":
+                note = line[pos:].strip()
+                if em := _ENTRY_RE.match(note):
+                    entry = int(em.group(1), 16)
+                elif sm := _SYMBOL_RE.match(note):
+                    symbols[sm.group(1)] = int(sm.group(2), 16)
+                break
+            if tok == "/*":
+                comment_from = lineno
+            elif tok.startswith("@"):
+                addr = _hex(tok[1:], name, lineno, "address")
+            else:
+                if addr >= MAX_MEM_WORDS:
+                    raise ImageError(
+                        f"{name}:{lineno}: address 0x{addr:x} is beyond the largest memory"
+                        f" ({MAX_MEM_WORDS} words)"
+                    )
+                if addr in words:
+                    raise ImageError(f"{name}:{lineno}: address 0x{addr:x} is written twice")
+                words[addr] = _hex(tok, name, lineno, "word")
+                addr += 1
+    if comment_from:
+        raise ImageError(f"{name}:{comment_from}: unterminated /* comment (truncated file?)")
+    size = max(words) + 1 if words else 0
+    if not 0 <= entry < MAX_MEM_WORDS or any(a > MAX_MEM_WORDS for a in symbols.values()):
+        raise ImageError(f"{name}: entry or symbol address beyond the largest memory")
+    return Image([words.get(a, 0) for a in range(size)], entry=entry, symbols=symbols)
+
+
+def _hex(token: str, name: str, lineno: int, what: str) -> int:
+    digits = token.replace("_", "")
+    if not digits or not re.fullmatch(r"[0-9a-fA-F]+", digits):
+        raise ImageError(f"{name}:{lineno}: {token!r} is not a hex {what}")
+    value = int(digits, 16)
+    if value > MASK32:
+        raise ImageError(f"{name}:{lineno}: {token!r} does not fit in 32 bits")
+    return value
+
+
+# --------------------------------------------------------------------------- bin, json
+
+
+def to_bin(image: Image) -> bytes:
+    return struct.pack(f"<{image.size}I", *(w & MASK32 for w in image.words))
+
+
+def from_bin(data: bytes, name: str) -> Image:
+    if len(data) % 4:
+        raise ImageError(
+            f"{name}: truncated: {len(data)} bytes is not a whole number of 32-bit words"
+        )
+    if len(data) // 4 > MAX_MEM_WORDS:
+        raise ImageError(
+            f"{name}: {len(data) // 4} words is more than the largest memory"
+            f" ({MAX_MEM_WORDS} words)"
+        )
+    return Image(list(struct.unpack(f"<{len(data) // 4}I", data)))
+
+
+def to_json(image: Image) -> str:
+    doc = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "isa": image.isa,
+        "word_bits": image.word_bits,
+        "size": image.size,
+        "entry": image.entry,
+        "symbols": dict(sorted(image.symbols.items(), key=lambda kv: (kv[1], kv[0]))),
+        "source_map": {str(a): f"{f}:{n}" for a, (f, n) in sorted(image.source_map.items())},
+    }
+    if image.holes:
+        doc["holes"] = image.holes
+    words = [str(w & MASK32) for w in image.words]
+    rows = [", ".join(words[i : i + 8]) for i in range(0, len(words), 8)]
+    head = json.dumps(doc, indent=1)[:-2]  # without the closing "\n}"
+    return head + ',\n "words": [' + ",\n  ".join(rows) + "]\n}\n"
+
+
+def from_json(text: str, name: str) -> Image:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ImageError(f"{name}:{err.lineno}: not valid JSON: {err.msg}") from None
+    if isinstance(data, dict) and isinstance(data.get("source_map"), dict):
+        smap = data["source_map"]
+        data["source_map"] = {int(k) if k.isdigit() else k: v for k, v in smap.items()}
+    return image_from_data(data, name, need_end=False)
+
+
+# --------------------------------------------------------------------------- listing, symbols
+
+
+class _SourceText:
+    """Source lines for listings: `sources` maps a file name (as in the source map) to text."""
+
+    def __init__(self, sources: dict[str, str] | None):
+        self.lines = {f: t.splitlines() for f, t in (sources or {}).items()}
+
+    def line(self, file: str, lineno: int) -> str:
+        lines = self.lines.get(file, [])
+        return lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+
+    @staticmethod
+    def first_word(image: Image, addr: int) -> bool:
+        return addr == 0 or image.source_map.get(addr - 1) != image.source_map.get(addr)
+
+
+def to_listing(image: Image, sources: dict[str, str] | None = None) -> str:
+    from ncpu_cli.disasm import disassemble_word
+
+    text, labels = _SourceText(sources), image.labels_at()
+    out = [
+        f"; {image.isa} listing: {image.size} words, entry 0x{image.entry:04x}",
+        f"; {'addr':<4}  {'word':<8}  {'instruction':<24}  source",
+    ]
+    for addr, word in enumerate(image.words):
+        where = image.source_map.get(addr)
+        src = ""
+        if where:
+            src = f"{where[0]}:{where[1]}"
+            if text.first_word(image, addr) and text.line(*where):
+                src += f"  {text.line(*where)}"
+        instr = disassemble_word(word, labels, addr)
+        out.append(f"  {addr:04x}  {word & MASK32:08x}  {instr:<24}  {_printable(src)}".rstrip())
+    return "\n".join(out) + "\n"
+
+
+def to_symbols(image: Image) -> str:
+    items = sorted(image.symbols.items(), key=lambda kv: (kv[1], kv[0]))
+    width = max((len(n) for n, _ in items), default=0)
+    return "".join(f"{name:<{width}}  0x{addr:04x}\n" for name, addr in items)
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+def dump(image: Image, fmt: str, sources: dict[str, str] | None = None) -> str | bytes:
+    if fmt == "yaml":
+        return to_yaml(image)
+    if fmt == "readmemh":
+        return to_readmemh(image, sources)
+    if fmt == "bin":
+        return to_bin(image)
+    if fmt == "json":
+        return to_json(image)
+    if fmt == "listing":
+        return to_listing(image, sources)
+    if fmt == "symbols":
+        return to_symbols(image)
+    raise ValueError(f"unknown image format {fmt!r} (one of {', '.join(FORMATS)})")
+
+
+def guess_format(name: str, data: bytes) -> str | None:
+    """The format of an image: by file extension, else by content; None if unknown."""
+    by_ext = BY_EXTENSION.get(PurePath(name).suffix.lower())
+    if by_ext:
+        return by_ext
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "bin"
+    body = [
+        ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")
+    ]
+    if not body:
+        return None
+    if body[0].startswith("{"):
+        return "json"
+    if any(ln.startswith("format:") for ln in body[:8]):
+        return "yaml"
+    bare = re.sub(r"//[^\n]*", "", re.sub(r"/\*.*?\*/", " ", text, flags=re.S))
+    tokens = bare.split()
+    if all(re.fullmatch(r"@?[0-9a-fA-F_]+", t) for t in tokens) and (tokens or bare != text):
+        return "readmemh"
+    if "\0" in text or any(not (c.isprintable() or c.isspace()) for c in text):
+        return "bin"
+    return None
+
+
+def parse(data: bytes, name: str, fmt: str | None = None) -> Image:
+    """Read image bytes in format `fmt` (guessed when None); ImageError names `name`."""
+    fmt = fmt or guess_format(name, data)
+    if fmt == "bin":
+        return from_bin(data, name)
+    if fmt not in IMAGE_FORMATS:
+        what = (
+            f"cannot read {fmt!r} files"
+            if fmt
+            else "not a recognised image (yaml, readmemh, bin or json)"
+        )
+        raise ImageError(f"{name}: {what}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ImageError(
+            f"{name}: not UTF-8 text (byte {err.start}); is it a binary image?"
+        ) from None
+    if fmt == "yaml":
+        return from_yaml(text, name)
+    if fmt == "json":
+        return from_json(text, name)
+    return from_readmemh(text, name)
