@@ -1,8 +1,26 @@
-"""The batch: per-program register presets, input streams and memory patches."""
+"""The batch: per-program register presets, input streams and memory patches.
+
+Parsers for the `ncpu run` input options (`--set r1=5`, `--input 1,2,3`,
+`--mem 0x200=7`, `--sweep r1=0:1024`, `--inputs runs.yaml`) and `Batch`, which
+combines them into the programs of one run without materialising a million
+`ProgramInput` objects for `--batch 1000000` or a large sweep.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import yaml
+
+from ncpu_cli.errors import RunError
+from ncpu_cli.isa import load_isa, to_unsigned
+
+WORD_MIN = -(1 << 31)
+WORD_MAX = (1 << 32) - 1
+REGISTER_HINT = "r0..r15, zero, lr, sp"
 
 
 @dataclass(frozen=True)
@@ -16,3 +34,419 @@ class ProgramInput:
     set: dict[int, int] = field(default_factory=dict)
     input: tuple[int, ...] = ()
     mem: dict[int, int] = field(default_factory=dict)
+
+
+class InputError(RunError, ValueError):
+    """A run input (`--set`, `--input`, `--mem`, `--sweep`, `--inputs`) is malformed."""
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def parse_int(text: Any, what: str = "value") -> int:
+    """An integer written in decimal, 0x hex, 0b binary or 0o octal, optionally negative."""
+    if isinstance(text, bool):
+        raise InputError(f"{what} must be a number, got `{text}`")
+    if isinstance(text, int):
+        return text
+    if not isinstance(text, str):
+        raise InputError(f"{what} must be a number, got `{text!r}`")
+    t = text.strip()
+    try:
+        return int(t, 0)
+    except ValueError:
+        pass
+    # int(..., 0) rejects leading zeros ("007"); accept plain decimal digits too.
+    body = t[1:] if t[:1] in "+-" else t
+    if body.isdigit():
+        return int(t, 10)
+    raise InputError(
+        f"`{text}` is not a number (decimal, 0x hex, 0b binary or 0o octal, optionally negative)"
+    )
+
+
+def check_word(value: int) -> int:
+    """`value` as a 32-bit word; it must lie in -2^31..2^32-1."""
+    if not WORD_MIN <= value <= WORD_MAX:
+        raise InputError(f"value {value} out of 32-bit range ({WORD_MIN}..{WORD_MAX})")
+    return to_unsigned(value)
+
+
+def parse_word(text: Any) -> int:
+    return check_word(parse_int(text))
+
+
+def parse_register(text: Any) -> int:
+    """Register number of `r1` / `sp` / `lr`; `r0` (`zero`) cannot be preset."""
+    reg = load_isa().register(text) if isinstance(text, str) else None
+    if reg is None:
+        raise InputError(f"unknown register `{text}` (use {REGISTER_HINT})")
+    if reg == 0:
+        raise InputError(f"register `{text}` is r0, which always reads 0 and cannot be set")
+    return reg
+
+
+def parse_address(text: Any) -> int:
+    addr = parse_int(text, "address")
+    if addr < 0:
+        raise InputError(f"memory address {addr} is negative")
+    return addr
+
+
+def _split_assignment(text: str, form: str) -> tuple[str, str]:
+    left, eq, right = text.partition("=")
+    if not eq or not left.strip() or not right.strip():
+        raise InputError(f"expected {form}, got `{text}`")
+    return left.strip(), right.strip()
+
+
+# ---------------------------------------------------------------- option parsers
+
+
+def parse_set(text: str) -> tuple[int, int]:
+    """`r1=5`, `sp=0x100`, `r3=-1` -> (register, 32-bit word)."""
+    reg, value = _split_assignment(text, "REG=VALUE (e.g. r1=5)")
+    return parse_register(reg), parse_word(value)
+
+
+def parse_input(text: str) -> tuple[int, ...]:
+    """`1,2,3` (commas and/or spaces; hex and negatives allowed; empty = no input)."""
+    parts = text.replace(",", " ").split()
+    return tuple(parse_word(p) for p in parts)
+
+
+def parse_mem(text: str) -> tuple[int, int]:
+    """`0x200=7` -> (address, 32-bit word). The address is checked against memory later."""
+    addr, value = _split_assignment(text, "ADDR=VALUE (e.g. 0x200=7)")
+    return parse_address(addr), parse_word(value)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One program per value of `reg` in `values` (signed ints, each a 32-bit word)."""
+
+    reg: int
+    values: range
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def word(self, i: int) -> int:
+        return to_unsigned(self.values[i])
+
+
+def parse_sweep(text: str) -> Sweep:
+    """`r1=0:1024` or `r1=0:1024:2`: start:stop (exclusive)[:step], step non-zero."""
+    form = "REG=START:STOP[:STEP] (e.g. r1=0:1024)"
+    reg_text, spec = _split_assignment(text, form)
+    reg = parse_register(reg_text)
+    parts = spec.split(":")
+    if len(parts) not in (2, 3) or not all(p.strip() for p in parts):
+        raise InputError(f"expected {form}, got `{text}`")
+    start, stop = parse_int(parts[0]), parse_int(parts[1])
+    step = parse_int(parts[2]) if len(parts) == 3 else 1
+    if step == 0:
+        raise InputError(f"sweep `{text}`: step must not be 0")
+    values = range(start, stop, step)
+    if len(values) == 0:
+        raise InputError(
+            f"sweep `{text}` is empty (stop is exclusive; use a negative step to count down)"
+        )
+    check_word(values[0])
+    check_word(values[-1])
+    return Sweep(reg, values)
+
+
+# ---------------------------------------------------------------- --inputs FILE
+
+RECORD_FIELDS = ("set", "input", "mem")
+
+
+def _record(raw: Any, mem_words: int | None) -> tuple[ProgramInput, bool]:
+    """One record {set: {reg: v}, input: [..], mem: {addr: v}} -> (ProgramInput,
+    whether it has an `input` field). Errors are raised through `_FieldError`."""
+    if raw is None:
+        return ProgramInput(), False
+    if not isinstance(raw, dict):
+        fields = ", ".join(RECORD_FIELDS)
+        raise _FieldError(None, f"a record must be a mapping with fields {fields}")
+    for key in raw:
+        if key not in RECORD_FIELDS:
+            fields = ", ".join(RECORD_FIELDS)
+            raise _FieldError(str(key), f"unknown field (expected one of {fields})")
+    regs: dict[int, int] = {}
+    mem: dict[int, int] = {}
+    stream: tuple[int, ...] = ()
+    try:
+        name = "set"
+        value = raw.get("set") or {}
+        if not isinstance(value, dict):
+            raise InputError("expected a mapping of register -> value")
+        for k, v in value.items():
+            regs[parse_register(k if isinstance(k, str) else f"r{k}")] = parse_word(v)
+        name = "input"
+        value = raw.get("input")
+        if value is None:
+            stream = ()
+        elif isinstance(value, str):
+            stream = parse_input(value)
+        elif isinstance(value, list):
+            stream = tuple(parse_word(v) for v in value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            stream = (parse_word(value),)
+        else:
+            raise InputError("expected a list of values")
+        name = "mem"
+        value = raw.get("mem") or {}
+        if not isinstance(value, dict):
+            raise InputError("expected a mapping of address -> value")
+        for k, v in value.items():
+            addr = parse_address(k)
+            check_address(addr, mem_words)
+            mem[addr] = parse_word(v)
+    except InputError as err:
+        raise _FieldError(name, str(err)) from None
+    return ProgramInput(regs, stream, mem), raw.get("input") is not None
+
+
+class _FieldError(Exception):
+    def __init__(self, field_name: str | None, message: str):
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+def _records_from_yaml(data: Any) -> list[Any] | None:
+    if isinstance(data, dict) and set(data) == {"programs"}:
+        data = data["programs"]
+    return data if isinstance(data, list) else None
+
+
+def _parse_jsonl(text: str, name: str) -> list[Any]:
+    records = []
+    for n, line in enumerate((ln for ln in text.splitlines() if ln.strip()), start=1):
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as err:
+            raise InputError(f"{name}: record {n}: not valid JSON ({err.msg})") from None
+    return records
+
+
+def _looks_like_jsonl(text: str) -> bool:
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return False
+    try:
+        return all(isinstance(json.loads(ln), dict) for ln in lines)
+    except json.JSONDecodeError:
+        return False
+
+
+def load_inputs_file(path: str | Path, mem_words: int | None = None) -> list[ProgramInput]:
+    """Programs described by a YAML or JSON Lines file (see `read_records`)."""
+    return [prog for prog, _ in read_records(path, mem_words)]
+
+
+def read_records(path: str | Path, mem_words: int | None = None) -> list[tuple[ProgramInput, bool]]:
+    """Programs described by a YAML file (a list of records, or {programs: [...]}) or a
+    JSON Lines file (one record per line). A record has the optional fields
+    `set` (register -> value), `input` (list of values) and `mem` (address -> value).
+    Errors name the file, the record (1-based) and the field."""
+    name = str(path)
+    p = Path(path)
+    if not p.is_file():
+        what = "is a directory" if p.is_dir() else "no such file"
+        raise InputError(f"{name}: {what} (--inputs needs a YAML or JSON Lines file)")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: not a text file (--inputs needs YAML or JSON Lines)") from None
+    suffix = p.suffix.lower()
+    shape = ("expected a YAML list of records, a mapping {programs: [...]}, "
+             "or one JSON object per line")
+    jsonl = suffix in (".jsonl", ".ndjson")
+    if jsonl or (suffix not in (".yaml", ".yml") and _looks_like_jsonl(text)):
+        raw = _parse_jsonl(text, name)
+    else:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(err, "problem", None) or "syntax error"
+            raise InputError(f"{name}: not valid YAML or JSON Lines ({problem}{where})") from None
+        raw = [] if data is None else _records_from_yaml(data)
+        if raw is None:
+            raise InputError(f"{name}: not an inputs file ({shape})")
+    if not raw:
+        raise InputError(f"{name}: no records ({shape})")
+    programs: list[tuple[ProgramInput, bool]] = []
+    for n, rec in enumerate(raw, start=1):
+        try:
+            programs.append(_record(rec, mem_words))
+        except _FieldError as err:
+            where = f"field `{err.field}`: " if err.field else ""
+            raise InputError(f"{name}: record {n}: {where}{err.message}") from None
+    return programs
+
+
+# ---------------------------------------------------------------- the batch
+
+
+def check_address(addr: int, mem_words: int | None) -> None:
+    if mem_words is not None and not 0 <= addr < mem_words:
+        raise InputError(
+            f"memory patch at address {addr} ({addr:#x}) is outside memory "
+            f"(0..{mem_words - 1}; --mem-words {mem_words})"
+        )
+
+
+def merge(base: ProgramInput, over: ProgramInput, *, has_input: bool | None = None) -> ProgramInput:
+    """`base` then `over`: registers and memory patched key by key; `over`'s input
+    stream replaces `base`'s when `has_input` (default: when it is non-empty)."""
+    if has_input is None:
+        has_input = bool(over.input)
+    return ProgramInput(
+        {**base.set, **over.set},
+        over.input if has_input else base.input,
+        {**base.mem, **over.mem},
+    )
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The programs of one run, described lazily.
+
+    base      presets applied to every program (--set/--input/--mem)
+    copies    number of identical programs (--batch N); 1 otherwise
+    sweep     one program per value of a register (--sweep), or None
+    records   one program per record (--inputs FILE, already merged over base), or None
+    """
+
+    base: ProgramInput = field(default_factory=ProgramInput)
+    copies: int = 1
+    sweep: Sweep | None = None
+    records: tuple[ProgramInput, ...] | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.sweep is not None:
+            return "sweep"
+        if self.records is not None:
+            return "records"
+        return "copies"
+
+    def __len__(self) -> int:
+        if self.sweep is not None:
+            return len(self.sweep)
+        if self.records is not None:
+            return len(self.records)
+        return self.copies
+
+    @property
+    def size(self) -> int:
+        return len(self)
+
+    def program(self, i: int) -> ProgramInput:
+        """The inputs of program `i` (0-based)."""
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if self.sweep is not None:
+            return ProgramInput({**self.base.set, self.sweep.reg: self.sweep.word(i)},
+                                self.base.input, dict(self.base.mem))
+        if self.records is not None:
+            return self.records[i]
+        return self.base
+
+    def __iter__(self) -> Iterator[ProgramInput]:
+        for i in range(len(self)):
+            yield self.program(i)
+
+    def materialise(self) -> list[ProgramInput]:
+        return list(self)
+
+    @property
+    def max_input(self) -> int:
+        """Longest input stream of any program."""
+        if self.records is not None:
+            return max((len(r.input) for r in self.records), default=0)
+        return len(self.base.input)
+
+    def check(self, mem_words: int) -> None:
+        """Every memory patch must lie inside 0..mem_words-1."""
+        progs: Sequence[ProgramInput] = self.records if self.records is not None else (self.base,)
+        for n, prog in enumerate(progs, start=1):
+            for addr in prog.mem:
+                try:
+                    check_address(addr, mem_words)
+                except InputError as err:
+                    where = f"program {n}: " if self.records is not None else ""
+                    raise InputError(f"{where}{err}") from None
+
+    def exact_machine(self, image, config):
+        """An ExactMachine for this batch, built with the constructor that avoids
+        per-program Python objects where possible."""
+        from ncpu_cli.machine.exact import ExactMachine
+
+        if self.sweep is not None:
+            return ExactMachine.for_sweep(image, config, self.base, self.sweep.reg,
+                                          self.sweep.values)
+        if self.records is not None:
+            return ExactMachine(image, config, list(self.records))
+        if self.copies == 1:
+            return ExactMachine(image, config, [self.base])
+        return ExactMachine.broadcast(image, config, self.base, self.copies)
+
+
+def build_batch(
+    sets: Sequence[str] = (),
+    input: str | None = None,
+    mems: Sequence[str] = (),
+    *,
+    batch: int | None = None,
+    sweep: str | None = None,
+    inputs_file: str | Path | None = None,
+    mem_words: int | None = None,
+) -> Batch:
+    """Combine the command-line input options into a Batch.
+
+    --set/--input/--mem apply to every program; at most one of --batch N,
+    --sweep, --inputs FILE says how many programs there are."""
+    chosen = [n for n, v in (("--batch", batch), ("--sweep", sweep), ("--inputs", inputs_file))
+              if v is not None]
+    if len(chosen) > 1:
+        raise InputError(f"{' and '.join(chosen)} cannot be combined; choose one")
+    regs: dict[int, int] = {}
+    for s in sets:
+        try:
+            reg, value = parse_set(s)
+        except InputError as err:
+            raise InputError(f"--set {s}: {err}") from None
+        regs[reg] = value
+    mem: dict[int, int] = {}
+    for m in mems:
+        try:
+            addr, value = parse_mem(m)
+            check_address(addr, mem_words)
+        except InputError as err:
+            raise InputError(f"--mem {m}: {err}") from None
+        mem[addr] = value
+    try:
+        stream = parse_input(input) if input is not None else ()
+    except InputError as err:
+        raise InputError(f"--input {input}: {err}") from None
+    base = ProgramInput(regs, stream, mem)
+    if batch is not None:
+        if batch < 1:
+            raise InputError(f"--batch {batch}: must be at least 1")
+        return Batch(base, copies=batch)
+    if sweep is not None:
+        try:
+            sw = parse_sweep(sweep)
+        except InputError as err:
+            raise InputError(f"--sweep {sweep}: {err}") from None
+        return Batch(base, sweep=sw)
+    if inputs_file is not None:
+        recs = read_records(inputs_file, mem_words)
+        return Batch(base, records=tuple(merge(base, r, has_input=h) for r, h in recs))
+    return Batch(base)

@@ -1,0 +1,205 @@
+"""Rich views of `ncpu run` results: result table, register grid, batch summary.
+
+Pure functions: results (and a pc -> "file:line  text" locator) in, renderables out.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Sequence
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ncpu_cli.machine.result import FAULT, HALTED, TIMEOUT, ProgramResult
+
+Locator = Callable[[int], "str | None"]
+
+ALIASES = {0: "zero", 14: "lr", 15: "sp"}
+STATUS_STYLE = {HALTED: "green", FAULT: "bold red", TIMEOUT: "yellow"}
+MAX_OUT_SHOWN = 32  # words of an output stream shown in a table cell
+MAX_TEXT_SHOWN = 200  # characters of decoded output shown
+
+
+def reg_name(n: int) -> str:
+    """`r1` .. `r13`, `lr`, `sp` (aliases where they exist, r0 as `r0`)."""
+    return ALIASES[n] if n in (14, 15) else f"r{n}"
+
+
+def nonzero_registers(regs: Sequence[int]) -> list[tuple[str, int]]:
+    return [(reg_name(i), v) for i, v in enumerate(regs) if v]
+
+
+def registers_cell(regs: Sequence[int]) -> Text:
+    parts = nonzero_registers(regs)
+    if not parts:
+        return Text("all zero", style="dim")
+    return Text("  ".join(f"{name}={value}" for name, value in parts))
+
+
+def decode_text(out: Sequence[int]) -> str | None:
+    """The output as text when every word is printable ASCII, newline or tab."""
+    if not out or not all(32 <= w < 127 or w in (9, 10) for w in out):
+        return None
+    return "".join(map(chr, out))
+
+
+def output_cell(out: Sequence[int]) -> Text:
+    if not out:
+        return Text("—", style="dim")
+    shown = " ".join(str(w) for w in out[:MAX_OUT_SHOWN])
+    if len(out) > MAX_OUT_SHOWN:
+        shown += f" … ({len(out)} words)"
+    cell = Text(shown)
+    text = decode_text(out)
+    if text is not None:
+        quoted = text if len(text) <= MAX_TEXT_SHOWN else text[:MAX_TEXT_SHOWN] + "…"
+        quoted = quoted.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+        cell.append("\n")
+        cell.append(f'"{quoted}"', style="cyan")
+    return cell
+
+
+def status_cell(result: ProgramResult) -> Text:
+    label = result.status + (f" ({result.reason})" if result.reason else "")
+    cell = Text(label, style=STATUS_STYLE.get(result.status, ""))
+    if result.eof:
+        cell.append("\neof", style="dim")
+    return cell
+
+
+def pc_cell(pc: int, locate: Locator | None = None) -> Text:
+    cell = Text(str(pc))
+    where = locate(pc) if locate else None
+    if where:
+        cell.append("\n")
+        cell.append(where, style="dim")
+    return cell
+
+
+def result_table(results: Iterable[ProgramResult], locate: Locator | None = None) -> Table:
+    """One row per program: index, status (+reason), cycles, pc (+source line),
+    non-zero registers, output (and the output as text when it is text)."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("status", overflow="fold")
+    table.add_column("cycles", justify="right", no_wrap=True)
+    table.add_column("pc", overflow="fold", max_width=32)
+    table.add_column("registers (non-zero)", overflow="fold", min_width=12)
+    table.add_column("output", overflow="fold", min_width=8)
+    for r in results:
+        table.add_row(
+            str(r.index),
+            status_cell(r),
+            f"{r.cycles:,}",
+            pc_cell(r.pc, locate),
+            registers_cell(r.regs),
+            output_cell(r.out),
+        )
+    return table
+
+
+def register_grid(regs: Sequence[int], columns: int = 4) -> Table:
+    """All 16 registers as a grid of (name, signed value); zero registers dimmed."""
+    table = Table(box=box.SIMPLE, show_header=False, pad_edge=False)
+    for _ in range(columns):
+        table.add_column(justify="right", style="bold")
+        table.add_column(justify="right", min_width=11)
+    rows = (len(regs) + columns - 1) // columns
+    for row in range(rows):
+        cells: list[RenderableType] = []
+        for col in range(columns):
+            i = col * rows + row
+            if i < len(regs):
+                style = "" if regs[i] else "dim"
+                cells.append(Text(reg_name(i), style=style))
+                cells.append(Text(str(regs[i]), style=style))
+            else:
+                cells += [Text(""), Text("")]
+        table.add_row(*cells)
+    return table
+
+
+def format_rate(ips: float) -> str:
+    for scale, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if ips >= scale:
+            return f"{ips / scale:.2f} {unit}instr/s"
+    return f"{ips:.0f} instr/s"
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def max_deviation(results: Iterable[ProgramResult]) -> float | None:
+    """The soft executor's largest deviation from integer values over `results`."""
+    devs = [r.extra["max_deviation"] for r in results if "max_deviation" in r.extra]
+    return max(devs) if devs else None
+
+
+def footer(engine: str, device: str, mode: str, seconds: float, ips: float,
+           deviation: float | None = None) -> Text:
+    text = Text(style="dim")
+    text.append(f"engine {engine} · device {device} · mode {mode} · ")
+    text.append(f"{format_seconds(seconds)} · {format_rate(ips)}")
+    if deviation is not None:
+        text.append(f" · max deviation {deviation:.3g}")
+    return text
+
+
+def summary_view(
+    summary: dict,
+    *,
+    engine: str,
+    device: str,
+    mode: str,
+    seconds: float,
+    ips: float,
+    faults: Sequence[ProgramResult] = (),
+    locate: Locator | None = None,
+    deviation: float | None = None,
+) -> Group:
+    """A batch at a glance: status counts, cycle statistics, time and throughput,
+    then the first faulting programs (reason, pc and source line)."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    count = summary["count"]
+    status = Text()
+    for i, name in enumerate((HALTED, FAULT, TIMEOUT)):
+        style = STATUS_STYLE[name]
+        if i:
+            status.append("  ")
+        n = summary.get(name, 0)
+        status.append(f"{n:,} {name}", style=style if n else "dim")
+    grid.add_row("programs", Text(f"{count:,}"))
+    grid.add_row("status", status)
+    grid.add_row(
+        "cycles",
+        Text(
+            f"min {summary.get('cycles_min', 0):,} · median {summary.get('cycles_median', 0):,}"
+            f" · max {summary.get('cycles_max', 0):,} · total {summary.get('cycles_total', 0):,}"
+        ),
+    )
+    grid.add_row("time", Text(f"{format_seconds(seconds)} · {format_rate(ips)}"))
+    grid.add_row("machine", Text(f"engine {engine} · device {device} · mode {mode}"))
+    if deviation is not None:
+        grid.add_row("deviation", Text(f"max {deviation:.3g} (soft values vs. integers)"))
+    parts: list[RenderableType] = [grid]
+    if faults:
+        table = Table(title=f"first faulting programs ({len(faults)} shown)", box=box.SIMPLE_HEAD,
+                      title_justify="left", show_edge=False, pad_edge=False)
+        table.add_column("#", justify="right", style="dim")
+        table.add_column("reason", style="bold red")
+        table.add_column("pc")
+        table.add_column("cycles", justify="right")
+        for r in faults:
+            table.add_row(str(r.index), r.reason or "", pc_cell(r.pc, locate), f"{r.cycles:,}")
+        parts.append(Text(""))
+        parts.append(table)
+    return Group(*parts)
