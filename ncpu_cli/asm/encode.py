@@ -1,0 +1,73 @@
+"""Pass 5, encode: resolved items -> words, holes and the Image."""
+
+from __future__ import annotations
+
+from ncpu_cli.asm.ast import Hole, Stmt
+from ncpu_cli.asm.context import Ctx
+from ncpu_cli.asm.items import DATA_KINDS, Item
+from ncpu_cli.asm.resolve import Fields
+from ncpu_cli.image import Image
+from ncpu_cli.isa import MASK32
+
+
+def encode(ctx: Ctx, items: list[Item], owner: dict[int, Stmt], entry: int | None) -> Image:
+    size = max(owner) + 1 if owner else 0
+    words = [0] * size
+    holes: list[dict] = []
+    isa = ctx.isa
+    op_mask = isa.fields["op"].put(isa.fields["op"].mask)
+    for it in items:
+        out = it.out
+        if out is None:
+            continue
+        addr = it.addr
+        if it.kind in DATA_KINDS:
+            for i, value in enumerate(out):
+                words[addr + i] = value & MASK32
+            continue
+        for i, f in enumerate(out):
+            words[addr + i] = _word(isa, f, addr + i, holes, op_mask)
+    symbols = {name: value for name, value in ctx.labels.items()}
+    source_map = {a: (s.file, s.line) for a, s in sorted(owner.items())}
+    return Image(words, entry or 0, symbols, source_map, holes=holes)
+
+
+def _word(isa, f: Fields, address: int, holes: list[dict], op_mask: int) -> int:
+    """Encode one instruction; every hole is 0 in its field and listed in `holes`."""
+    values = []
+    for name, v in (("rd", f.rd), ("ra", f.ra), ("rb", f.rb), ("imm", f.imm)):
+        if type(v) is tuple:
+            node, lo, hi = v
+            field = f.op.imm.field.name if name == "imm" else name
+            kind = "imm" if name == "imm" else "register"
+            holes.append(_hole(f.stmt, node, address, kind, field, lo=lo, hi=hi))
+            v = 0
+        values.append(v)
+    word = isa.encode(f.op, *values)
+    if f.choices is not None:
+        word &= ~op_mask & MASK32
+        col = f.stmt.mn_col
+        holes.append(
+            {
+                "address": address,
+                "kind": "mnemonic",
+                "field": "op",
+                "choices": list(f.choices),
+                "file": f.stmt.file,
+                "line": f.stmt.line,
+                "col": col,
+            }
+        )
+    return word
+
+
+def _hole(stmt: Stmt, node: Hole, address: int, kind: str, field: str, **extra: int) -> dict:
+    return {
+        "address": address,
+        "kind": kind,
+        "field": field,
+        **extra,
+        "file": stmt.file,
+        "line": stmt.line,
+        "col": node.col,
+    }

@@ -1,0 +1,241 @@
+"""Pass 2, expand: statements -> items (directives, includes, pseudos, operand checks).
+
+Labels become `label` items with their full name (`loop.next` for `.next`
+under `loop`); a pseudo becomes the items of its template; `.include` splices
+in the included file's items. Every statement yields items even when it has
+an error, so the layout keeps later addresses right.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ncpu_cli.asm import operands as chk
+from ncpu_cli.asm.ast import Hole, Name, Num, Stmt, Str, mnemonic_span, span_of
+from ncpu_cli.asm.context import DIRECTIVES, Ctx, did_you_mean
+from ncpu_cli.asm.items import Item
+from ncpu_cli.asm.parser import gave_up, parse
+from ncpu_cli.asm.pseudo import expand as fill_template
+from ncpu_cli.asm.pseudo import templates
+from ncpu_cli.asm.source import decode_source
+
+MAX_INCLUDE_DEPTH = 32
+
+
+def expand(ctx: Ctx, stmts: list[Stmt], items: list[Item], stack: list[Path], here: Path) -> None:
+    """Append the items of `stmts`; `here` is the folder `.include` paths start from."""
+    ops, pseudos = ctx.ops, ctx.pseudos
+    for stmt in stmts:
+        if stmt.label is not None:
+            _label(ctx, stmt, items)
+        mn = stmt.mnemonic
+        if mn is None:
+            continue
+        if stmt.choices is not None:
+            _mnemonic_hole(ctx, stmt, items)
+        elif mn in pseudos:
+            _pseudo(ctx, stmt, items)
+        elif mn in ops:
+            op = ops[mn]
+            args = chk.check(ctx, stmt, mn, op.syntax, stmt.operands)
+            items.append(Item("op", stmt, ctx.scope, mn, op, args, 1))
+        elif mn[0] == ".":
+            _directive(ctx, stmt, items, stack, here)
+        else:
+            guess = did_you_mean(mn, ctx.mnemonics)
+            ctx.error(mnemonic_span(stmt), f"unknown mnemonic `{stmt.mn_text[:40]}`{guess}")
+            items.append(Item("op", stmt, ctx.scope, mn, None, None, 1))
+
+
+def _label(ctx: Ctx, stmt: Stmt, items: list[Item]) -> None:
+    label = stmt.label
+    name = label.name  # type: ignore[union-attr]
+    if name.lower() in ctx.regs:
+        ctx.error_at(stmt, label, f"`{name}` is a register name and can't be a label")
+        return
+    if name[0] == ".":
+        if ctx.scope is None:
+            ctx.error_at(
+                stmt,
+                label,
+                f"misplaced local label `{name}` (a local label needs a global label above it)",
+            )
+            return
+        full = ctx.scope + name
+    else:
+        ctx.scope = full = name
+    ctx.all_names.add(full)
+    items.append(Item("label", stmt, ctx.scope, "", None, [full, label]))
+
+
+def _pseudo(ctx: Ctx, stmt: Stmt, items: list[Item]) -> None:
+    name = stmt.mnemonic or ""
+    syntax = ctx.pseudos[name].syntax
+    alternatives = templates(name)
+    args = chk.check(ctx, stmt, name, syntax, stmt.operands)
+    if not chk.all_good(args):
+        for _ in alternatives[0]:
+            items.append(Item("op", stmt, ctx.scope, name))
+        return
+    if name == "li":
+        items.append(Item("li", stmt, ctx.scope, name, ctx.ops["li"], args, 1))
+        return
+    # a hole the user was already told about stands in as 0
+    env = {
+        k: (Num(0, n.col, n.end) if type(n) is Hole and not ctx.keep_holes else n)
+        for k, n in zip(syntax, stmt.operands)
+    }
+    for template in alternatives[0]:
+        s = fill_template(stmt, template, env)
+        mn = s.mnemonic or ""
+        if mn == "li":
+            rd = chk.register(ctx, s, s.operands[0], quiet=True)
+            value = chk.value(ctx, s, s.operands[1], "imm", quiet=True)
+            items.append(Item("li", s, ctx.scope, name, ctx.ops["li"], [rd, value], 1))
+        else:
+            op = ctx.ops[mn]
+            a = chk.check(ctx, s, name, op.syntax, s.operands, quiet=True)
+            items.append(Item("op", s, ctx.scope, name, op, a, 1))
+
+
+def _mnemonic_hole(ctx: Ctx, stmt: Stmt, items: list[Item]) -> None:
+    """`?{add,sub,xor} rd, ra, rb`: one word, the opcode left for `ncpu fit`."""
+    choices = stmt.choices or []
+    ops = []
+    for node in choices:
+        op = ctx.ops.get(node.name)
+        if op is None:
+            if node.name in ctx.pseudos:
+                why = "a pseudo-instruction"
+            elif node.name in DIRECTIVES:
+                why = "a directive"
+            else:
+                why = f"unknown mnemonic{did_you_mean(node.name, ctx.ops)}"
+            ctx.error_at(stmt, node, f"`{node.name}` can't be a mnemonic-hole choice ({why})")
+        else:
+            ops.append(op)
+    ok = len(ops) == len(choices)
+    if ops and any(
+        (o.format, o.syntax, o.imm) != (ops[0].format, ops[0].syntax, ops[0].imm) for o in ops
+    ):
+        shown = ", ".join(f"`{o.name}` is {o.format} ({chk.syntax_words(o.syntax)})" for o in ops)
+        ctx.error(
+            mnemonic_span(stmt), f"the choices of a mnemonic hole must share one format: {shown}"
+        )
+        ok = False
+    if not ctx.keep_holes:
+        ctx.error(
+            mnemonic_span(stmt), "hole `?{...}` needs --keep-holes (holes are for `ncpu fit`)"
+        )
+        ok = False
+    args = chk.check(ctx, stmt, "?{...}", ops[0].syntax, stmt.operands) if ops else None
+    item = Item("op", stmt, ctx.scope, "?{...}", ops[0] if ops else None, args if ok else None, 1)
+    item.choices = tuple(o.name for o in ops)
+    items.append(item)
+
+
+def _directive(ctx: Ctx, stmt: Stmt, items: list[Item], stack: list[Path], here: Path) -> None:
+    mn = stmt.mnemonic or ""
+    operands = stmt.operands
+    if mn not in DIRECTIVES:
+        guess = did_you_mean(mn, DIRECTIVES)
+        ctx.error(mnemonic_span(stmt), f"unknown directive `{stmt.mn_text[:40]}`{guess}")
+        return
+    if mn == ".word":
+        if not operands:
+            ctx.error(mnemonic_span(stmt), "`.word` needs at least one value")
+        args = [chk.value(ctx, stmt, node, "imm") for node in operands]
+        items.append(Item("word", stmt, ctx.scope, mn, None, args, len(operands)))
+    elif mn in (".org", ".zero", ".entry"):
+        what = {".org": "address", ".zero": "count", ".entry": "target"}[mn]
+        args = chk.check(ctx, stmt, mn, (what,), operands)
+        if args is not None and type(args[0]) is Hole:
+            ctx.error_at(stmt, args[0], f"`{mn}` can't take a hole")
+        if not chk.all_good(args) or type(args[0]) is Hole:  # type: ignore[index]
+            args = None
+        items.append(Item(mn[1:], stmt, ctx.scope, mn, None, args))
+    elif mn == ".equ":
+        _equ(ctx, stmt, items)
+    elif mn == ".string":
+        if len(operands) != 1 or type(operands[0]) is not Str:
+            _expected_string(ctx, stmt, mn)
+            items.append(Item("string", stmt, ctx.scope, mn, None, None, 1))
+            return
+        codes = operands[0].codes
+        items.append(Item("string", stmt, ctx.scope, mn, None, codes, len(codes) + 1))
+    else:
+        if len(operands) != 1 or type(operands[0]) is not Str:
+            _expected_string(ctx, stmt, mn)
+            return
+        _include(ctx, stmt, operands[0], items, stack, here)
+
+
+def _expected_string(ctx: Ctx, stmt: Stmt, mn: str) -> None:
+    if len(stmt.operands) != 1:
+        chk.count_error(ctx, stmt, mn, ('"text"',))
+    else:
+        got = chk.describe(stmt.operands[0])
+        ctx.error_at(stmt, stmt.operands[0], f"`{mn}` takes a string in double quotes, got {got}")
+
+
+def _equ(ctx: Ctx, stmt: Stmt, items: list[Item]) -> None:
+    operands = stmt.operands
+    if len(operands) != 2:
+        chk.count_error(ctx, stmt, ".equ", ("name", "value"))
+        return
+    name, expr = operands
+    if type(name) is not Name or name.name.lower() in ctx.regs:
+        ctx.error_at(stmt, name, f"`.equ` needs a name first, got {chk.describe(name)}")
+        return
+    full = ctx.full_name(name.name, ctx.scope)
+    if full is None:
+        ctx.error_at(stmt, name, f"misplaced local name `{name.name}` (no global label above it)")
+        return
+    value = chk.value(ctx, stmt, expr, "imm")
+    if type(value) is Hole:
+        ctx.error_at(stmt, value, "`.equ` can't take a hole")
+        value = chk.BAD
+    ctx.all_names.add(full)
+    items.append(
+        Item("equ", stmt, ctx.scope, ".equ", None, None if value is chk.BAD else [name, value])
+    )
+
+
+def _include(
+    ctx: Ctx, stmt: Stmt, node: Str, items: list[Item], stack: list[Path], here: Path
+) -> None:
+    """Splice in `.include "file"` (relative to the including file)."""
+    text = "".join(chr(c) for c in node.codes)
+    span = span_of(stmt, node)
+    path = here / text
+    display = (
+        os.path.normpath(os.path.join(os.path.dirname(stmt.file), text))
+        if not stmt.file.startswith("<")
+        else text
+    )
+    real = path.resolve()
+    if real in stack:
+        chain = " -> ".join([*(p.name for p in stack[stack.index(real) :]), real.name])
+        ctx.error(span, f"include cycle: {chain}")
+        return
+    if len(stack) > MAX_INCLUDE_DEPTH:
+        ctx.error(span, f"includes nested more than {MAX_INCLUDE_DEPTH} deep")
+        return
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        ctx.error(span, f"cannot include `{text}`: file not found")
+        return
+    except OSError as err:
+        ctx.error(span, f"cannot include `{text}`: {err.strerror or err}")
+        return
+    source, problem = decode_source(data, display)
+    if problem is not None:
+        ctx.error(span, problem)
+        return
+    ctx.sources[display] = source
+    stmts, diags = parse(source, display)
+    ctx.diags.extend(diags)
+    ctx.fatal = ctx.fatal or gave_up(diags)
+    expand(ctx, stmts, items, [*stack, real], real.parent)

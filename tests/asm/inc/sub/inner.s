@@ -1,0 +1,3 @@
+; included by inc/outer.s
+inner: .word 0x7                ; => 0x00000007
+.equ INNER, 7

@@ -1,0 +1,19 @@
+; R format: every three-register op, halt, in and out.
+    halt                        ; => 0x00000000
+    add r1, r2, r3              ; => 0x0448C000
+    sub r4, r5, r6              ; => 0x09158000
+    mul r7, r8, r9              ; => 0x0DE24000
+    div r10, r11, r12           ; => 0x12AF0000
+    rem r13, r14, r15           ; => 0x177BC000
+    and r15, r0, r1             ; => 0x1BC04000
+    or r2, r3, r4               ; => 0x1C8D0000
+    xor r5, r6, r7              ; => 0x2159C000
+    shl r8, r9, r10             ; => 0x26268000
+    shr r11, r12, r13           ; => 0x2AF34000
+    sar r14, r15, r0            ; => 0x2FBC0000
+    slt r1, r1, r1              ; => 0x30444000
+    sltu r15, r15, r15          ; => 0x37FFC000
+    in r9                       ; => 0xC2400000
+    out r9                      ; => 0xC4240000
+    in zero                     ; => 0xC0000000
+    out sp                      ; => 0xC43C0000
