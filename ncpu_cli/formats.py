@@ -49,9 +49,15 @@ BY_EXTENSION = {
 # --------------------------------------------------------------------------- readmemh
 
 
+def words_text(n: int) -> str:
+    """`1 word`, `56 words`."""
+    return f"{n} word{'s' if n != 1 else ''}"
+
+
 def to_readmemh(image: Image, sources: dict[str, str] | None = None) -> str:
     out = [
-        f"// {FORMAT_NAME} {image.isa}: {image.size} words of {image.word_bits} bits ($readmemh)",
+        f"// {FORMAT_NAME} {image.isa}: {words_text(image.size)} of {image.word_bits} bits"
+        " ($readmemh)",
         f"// entry: 0x{image.entry:04x}",
     ]
     out += [
@@ -76,6 +82,7 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
+_HEADER_RE = re.compile(rf"{FORMAT_NAME}\s+\S+:\s*(\d+)\s+words?\b")
 _ENTRY_RE = re.compile(r"entry:\s*0x([0-9a-fA-F]+)\s*\Z")
 _SYMBOL_RE = re.compile(r"symbol\s+([A-Za-z_.][A-Za-z0-9_.]*):\s*0x([0-9a-fA-F]+)\s*\Z")
 _TOKEN_RE = re.compile(r"//|/\*|\*/|\S+?(?=//|/\*|\s|\Z)")
@@ -83,7 +90,7 @@ _TOKEN_RE = re.compile(r"//|/\*|\*/|\S+?(?=//|/\*|\s|\Z)")
 
 def from_readmemh(text: str, name: str) -> Image:
     words: dict[int, int] = {}
-    entry, symbols = 0, {}
+    entry, symbols, declared = 0, {}, None
     addr, comment_from = 0, 0  # comment_from: line of an open /* */, else 0
     for lineno, line in enumerate(text.splitlines(), 1):
         pos = 0
@@ -100,7 +107,9 @@ def from_readmemh(text: str, name: str) -> Image:
             tok, pos = m.group(), m.end()
             if tok == "//":
                 note = line[pos:].strip()
-                if em := _ENTRY_RE.match(note):
+                if lineno == 1 and (hm := _HEADER_RE.match(note)):
+                    declared = int(hm.group(1))
+                elif em := _ENTRY_RE.match(note):
                     entry = int(em.group(1), 16)
                 elif sm := _SYMBOL_RE.match(note):
                     symbols[sm.group(1)] = int(sm.group(2), 16)
@@ -122,6 +131,11 @@ def from_readmemh(text: str, name: str) -> Image:
     if comment_from:
         raise ImageError(f"{name}:{comment_from}: unterminated /* comment (truncated file?)")
     size = max(words) + 1 if words else 0
+    if declared is not None and size != declared:
+        hint = " (truncated file?)" if size < declared else ""
+        raise ImageError(
+            f"{name}: the header says {words_text(declared)} but the file holds {size}{hint}"
+        )
     if not 0 <= entry < MAX_MEM_WORDS or any(a > MAX_MEM_WORDS for a in symbols.values()):
         raise ImageError(f"{name}: entry or symbol address beyond the largest memory")
     return Image([words.get(a, 0) for a in range(size)], entry=entry, symbols=symbols)
@@ -196,9 +210,13 @@ class _SourceText:
     def __init__(self, sources: dict[str, str] | None):
         self.lines = {f: t.splitlines() for f, t in (sources or {}).items()}
 
-    def line(self, file: str, lineno: int) -> str:
+    def line(self, file: str, lineno: int, *, indented: bool = False) -> str:
+        """The source line, stripped (or only right-stripped, tabs expanded, if `indented`)."""
         lines = self.lines.get(file, [])
-        return lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+        if not 0 < lineno <= len(lines):
+            return ""
+        text = lines[lineno - 1]
+        return text.expandtabs(8).rstrip() if indented and text.strip() else text.strip()
 
     @staticmethod
     def first_word(image: Image, addr: int) -> bool:
@@ -209,19 +227,21 @@ def to_listing(image: Image, sources: dict[str, str] | None = None) -> str:
     from ncpu_cli.disasm import disassemble_word
 
     text, labels = _SourceText(sources), image.labels_at()
-    out = [
-        f"; {image.isa} listing: {image.size} words, entry 0x{image.entry:04x}",
-        f"; {'addr':<4}  {'word':<8}  {'instruction':<24}  source",
-    ]
+    rows = []  # (addr, word, instruction, file:line, source text)
     for addr, word in enumerate(image.words):
         where = image.source_map.get(addr)
-        src = ""
-        if where:
-            src = f"{where[0]}:{where[1]}"
-            if text.first_word(image, addr) and text.line(*where):
-                src += f"  {text.line(*where)}"
-        instr = disassemble_word(word, labels, addr)
-        out.append(f"  {addr:04x}  {word & MASK32:08x}  {instr:<24}  {_printable(src)}".rstrip())
+        place = f"{where[0]}:{where[1]}" if where else ""
+        line = text.line(*where, indented=True) if where and text.first_word(image, addr) else ""
+        rows.append((addr, word, disassemble_word(word, labels, addr), place, line))
+    iw = max([24, *(len(r[2]) for r in rows)])  # column widths
+    pw = max([0, *(len(r[3]) for r in rows)])
+    out = [
+        f"; {image.isa} listing: {words_text(image.size)}, entry 0x{image.entry:04x}",
+        f"; {'addr':<4}  {'word':<8}  {'instruction':<{iw}}  source",
+    ]
+    for addr, word, instr, place, line in rows:
+        src = _printable(f"{place:<{pw}}  {line}" if line else place)
+        out.append(f"  {addr:04x}  {word & MASK32:08x}  {instr:<{iw}}  {src}".rstrip())
     return "\n".join(out) + "\n"
 
 
@@ -279,6 +299,8 @@ def guess_format(name: str, data: bytes) -> str | None:
 
 def parse(data: bytes, name: str, fmt: str | None = None) -> Image:
     """Read image bytes in format `fmt` (guessed when None); ImageError names `name`."""
+    if not data:
+        raise ImageError(f"{name}: empty file, not an ncpu image")
     fmt = fmt or guess_format(name, data)
     if fmt == "bin":
         return from_bin(data, name)

@@ -20,9 +20,17 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     Raises OSError (FileNotFoundError when the folder does not exist); on any
     failure the destination is left as it was and the temporary file is removed.
     The file gets the mode of the file it replaces, else the usual umask mode.
+    A symlink is followed (its target is replaced); a device or FIFO such as
+    /dev/null or /dev/stdout is written into directly, never replaced.
     """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if target.is_symlink():
+        target = target.resolve()  # replace the file the link points to, not the link
+    if target.exists() and not target.is_file():  # /dev/null, a FIFO: write into it
+        with open(target, "wb") as fh:
+            fh.write(payload)
+        return
     try:
         mode = target.stat().st_mode & 0o7777
     except OSError:

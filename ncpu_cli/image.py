@@ -24,6 +24,7 @@ YAML layout (format "ncpu-image", version 1)::
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -233,6 +234,9 @@ class _Checker:
         unknown = sorted(str(k) for k in data if k not in self.KEYS)
         if unknown:
             raise self.fail(f"unknown field(s): {', '.join(unknown)}")
+        for key in ("isa", "word_bits", "size", "entry"):
+            if key not in data:
+                raise self.fail(f"missing field {key!r}")
         isa = load_isa()
         if data.get("isa") != isa.name:
             raise self.fail(f"image is for ISA {data.get('isa')!r}, this ncpu runs {isa.name!r}")
@@ -240,9 +244,6 @@ class _Checker:
             raise self.fail(
                 f"image has {data.get('word_bits')!r}-bit words, {isa.name} has {isa.word_bits}"
             )
-        for key in ("size", "entry"):
-            if key not in data:
-                raise self.fail(f"missing field {key!r}")
         size = self.integer(data["size"], "size", 0, MAX_MEM_WORDS)
         entry = self.integer(data["entry"], "entry", 0, MAX_MEM_WORDS - 1)
         return size, entry
@@ -378,9 +379,34 @@ def _is_binary(stream: IO[Any]) -> bool:
     return not isinstance(stream, io.TextIOBase) and "b" in getattr(stream, "mode", "")
 
 
+# A YAML image of 65536 words with a full source map is about 3 MB.
+MAX_IMAGE_BYTES = 64 << 20
+
+
+def read_image_bytes(source: str | os.PathLike[str] | IO[bytes], name: str | None = None) -> bytes:
+    """The bytes of an image file (or open binary stream), at most MAX_IMAGE_BYTES.
+
+    OSError naming the file when it is a folder, a device, or larger than any image can be.
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        data = source.read(MAX_IMAGE_BYTES + 1)
+        name = name or "<stream>"
+    else:
+        path = Path(source)
+        name = name or str(path)
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "it is a folder, not an image file", name)
+        if path.exists() and not (path.is_file() or path.is_fifo()):
+            raise OSError(errno.EINVAL, "not a regular file", name)
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_IMAGE_BYTES + 1)
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ImageError(f"{name}: larger than {MAX_IMAGE_BYTES >> 20} MiB, not an ncpu image")
+    return data
+
+
 def load_image(path: str | os.PathLike[str], fmt: str | None = None) -> Image:
     """Read an image file; `fmt` (yaml, readmemh, bin, json) is guessed when None."""
     from ncpu_cli import formats
 
-    data = Path(path).read_bytes()
-    return formats.parse(data, str(path), fmt)
+    return formats.parse(read_image_bytes(path), str(path), fmt)

@@ -160,13 +160,13 @@ def test_division_by_zero() -> None:
 
 def test_image_larger_than_65536_words() -> None:
     err, text = fail(".zero 65536\nhalt\n")
-    assert "prog.s:2:1: error: program does not fit: this needs address 65536" in text
-    assert "larger than 65536 words" in text
+    assert "prog.s:2:1: error: program does not fit: it needs address 65536, but" in text
+    assert "the largest memory has 65536 words (0..65535)" in text
 
 
 def test_image_larger_than_mem_words() -> None:
     err, text = fail(".zero 100\n", mem_words=64)
-    assert "needs address 99 but memory has 64 words (--mem-words 64)" in text
+    assert "needs address 99, but memory has 64 words (--mem-words 64)" in text
 
 
 def test_holes_need_keep_holes() -> None:

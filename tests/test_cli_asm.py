@@ -70,7 +70,9 @@ def test_asm_every_format_default_name(runner: CliRunner, prog: Path, fmt: str) 
         assert load_image(out).words == expected().words
     elif fmt == "listing":
         text = out.read_text()
-        assert "ld r1, 0(r0)" in text and "prog.s:4  main:   ld   r1, limit(r0)" in text
+        row = next(ln for ln in text.splitlines() if "prog.s:4" in ln)
+        assert row.split()[:6] == ["0001", "80400000", "ld", "r1,", "0(r0)", "prog.s:4"]
+        assert row.endswith("prog.s:4   main:   ld   r1, limit(r0)")  # columns kept
     else:
         assert out.read_text().split() == ["limit", "0x0000", "main", "0x0001", "loop", "0x0003"]
 
@@ -182,6 +184,29 @@ def test_isa_table_and_json(runner: CliRunner) -> None:
     assert {o["name"]: o["opcode"] for o in data["ops"]} == {
         o.name: o.opcode for o in load_isa().ops
     }
+
+
+def test_isa_table_shows_brackets_literally(runner: CliRunner) -> None:
+    """Cells are plain text, not Rich markup: `mem[ra + imm]` must survive."""
+    out = runner.invoke(app, ["isa"]).stdout
+    assert "rd = mem[ra + imm]" in out and "mem[ra + imm] = rb" in out
+
+
+def test_help_groups_the_asm_options(runner: CliRunner) -> None:
+    text = runner.invoke(app, ["asm", "-h"]).stdout
+    assert "─ Output ─" in text and "─ Assembly ─" in text
+    assert text.index("─ Output ─") < text.index("--format") < text.index("─ Assembly ─")
+    assert text.index("─ Assembly ─") < text.index("--mem-words")
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "ncpu_cli", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == f"ncpu {__version__}" and out.stderr == ""
 
 
 def test_version_and_help(runner: CliRunner) -> None:

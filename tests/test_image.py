@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 from pathlib import Path
 
@@ -77,8 +78,19 @@ def test_trailing_unplaced_zeros_keep_the_size() -> None:
 
 
 def test_empty_image_round_trips() -> None:
-    for fmt in ("yaml", "readmemh", "bin", "json"):
+    for fmt in ("yaml", "readmemh", "json"):
         assert formats.parse(raw(Image([]), fmt), "x", fmt).words == [], fmt
+    assert raw(Image([]), "bin") == b""  # an empty file, which no format reads as an image
+
+
+@pytest.mark.parametrize("fmt", [None, "yaml", "readmemh", "bin", "json"])
+def test_empty_file_is_not_an_image(tmp_path: Path, fmt: str | None) -> None:
+    path = tmp_path / "prog.bin"
+    path.write_bytes(b"")
+    with pytest.raises(
+        ImageError, match=rf"^{re.escape(str(path))}: empty file, not an ncpu image$"
+    ):
+        load_image(path, fmt)
 
 
 labels = st.from_regex(r"[A-Za-z_.][A-Za-z0-9_.]{0,8}", fullmatch=True)
@@ -101,7 +113,7 @@ def test_yaml_and_json_round_trip_random_images(words: list[int], data: st.DataO
     )
     for fmt in ("yaml", "json"):
         assert formats.parse(raw(image, fmt), "x", fmt) == image
-    for fmt in ("readmemh", "bin"):
+    for fmt in ("readmemh", "bin") if words else ("readmemh",):  # an empty .bin is no image
         assert formats.parse(raw(image, fmt), "x", fmt).words == words
 
 
@@ -292,6 +304,43 @@ def test_readmemh_errors_name_file_and_line(text: str, expected: str) -> None:
     assert str(info.value).startswith(expected)
 
 
+def test_truncated_readmemh_is_caught_by_its_header() -> None:
+    text = raw(sample(), "readmemh").decode()
+    assert text.startswith("// ncpu-image ncpu32: 10 words of 32 bits")
+    cut = text[: text.rindex("\n", 0, len(text) - 1) + 1]  # without the last word's line
+    with pytest.raises(ImageError) as info:
+        formats.from_readmemh(cut, "t.hex")
+    assert (
+        str(info.value) == "t.hex: the header says 10 words but the file holds 9 (truncated file?)"
+    )
+    one = raw(Image([5]), "readmemh").decode()
+    assert one.startswith("// ncpu-image ncpu32: 1 word of 32 bits")
+    assert formats.from_readmemh(one, "t.hex").words == [5]
+    # without our header (a hand-written file) there is nothing to check against
+    assert formats.from_readmemh("\n".join(cut.splitlines()[1:]), "t.hex").size == 9
+
+
+@pytest.mark.parametrize("field", ["isa", "word_bits", "size", "entry"])
+def test_missing_header_field_is_named(tmp_path: Path, field: str) -> None:
+    text = "\n".join(ln for ln in to_yaml(sample()).splitlines() if not ln.startswith(field + ":"))
+    assert yaml_error(tmp_path, text + "\n").endswith(f"missing field {field!r}")
+
+
+def test_folder_device_and_huge_files_are_refused(tmp_path: Path, monkeypatch) -> None:
+    from ncpu_cli import image as image_module
+
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        load_image(tmp_path)
+    if Path("/dev/zero").exists():
+        with pytest.raises(OSError, match="not a regular file"):
+            load_image("/dev/zero")
+    monkeypatch.setattr(image_module, "MAX_IMAGE_BYTES", 16)
+    path = tmp_path / "big.bin"
+    path.write_bytes(bytes(20))
+    with pytest.raises(ImageError, match="big.bin: larger than"):
+        load_image(path)
+
+
 def test_bin_not_a_multiple_of_four_is_truncated(tmp_path: Path) -> None:
     path = tmp_path / "prog.bin"
     path.write_bytes(raw(sample(), "bin")[:-1])
@@ -323,6 +372,6 @@ def test_listing_shows_address_word_and_source_text() -> None:
     rows = listing.splitlines()[2:]
     assert len(rows) == sample().size
     assert rows[0].split()[:2] == ["0000", f"{sample().words[0]:08x}"]
-    assert rows[0].endswith("prog.s:1  main: add r1, r2, r3")
+    assert rows[0].endswith("  main: add r1, r2, r3") and "prog.s:1 " in rows[0]
     assert "beq r1, r2, yes" in rows[1]
     assert ".word 0xffffffff" in rows[7]

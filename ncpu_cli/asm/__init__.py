@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ncpu_cli.asm.passes import run
-from ncpu_cli.asm.source import decode_source
+from ncpu_cli.asm.source import decode_source, read_source_bytes
 from ncpu_cli.errors import AsmError, Diagnostic, Span
 from ncpu_cli.image import Image
 
@@ -43,7 +43,7 @@ def assemble_file(
     """Read and assemble a file; includes are relative to its folder. OSError if unreadable."""
     path = Path(path)
     name = str(path)
-    source, problem = decode_source(path.read_bytes(), name)
+    source, problem = decode_source(read_source_bytes(path), name)
     if problem is not None:
         raise AsmError([Diagnostic(Span(name, 1, 1, 1), problem)], {})
     return run(

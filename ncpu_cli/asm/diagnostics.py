@@ -49,6 +49,8 @@ def _one(
     if file_lines is None or not 1 <= s.line <= len(file_lines):
         return lines
     text = file_lines[s.line - 1].rstrip("\r")
+    if not text.strip():
+        return lines  # nothing to point at (e.g. an empty file)
     shown, caret_at, caret_len = snippet(text, s.col, s.length)
     gutter = " " * len(str(s.line))
     bar = f"{_BLUE}|{_RESET}" if color else "|"

@@ -18,7 +18,7 @@ from ncpu_cli.asm.items import Item
 from ncpu_cli.asm.parser import gave_up, parse
 from ncpu_cli.asm.pseudo import expand as fill_template
 from ncpu_cli.asm.pseudo import templates
-from ncpu_cli.asm.source import decode_source
+from ncpu_cli.asm.source import decode_source, read_source_bytes
 
 MAX_INCLUDE_DEPTH = 32
 
@@ -214,7 +214,14 @@ def _include(
         if not stmt.file.startswith("<")
         else text
     )
-    real = path.resolve()
+    if "\x00" in text:
+        ctx.error(span, "cannot include a file whose name contains a NUL character")
+        return
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError) as err:  # e.g. a symlink loop
+        ctx.error(span, f"cannot include `{text}`: {getattr(err, 'strerror', None) or err}")
+        return
     if real in stack:
         chain = " -> ".join([*(p.name for p in stack[stack.index(real) :]), real.name])
         ctx.error(span, f"include cycle: {chain}")
@@ -223,7 +230,7 @@ def _include(
         ctx.error(span, f"includes nested more than {MAX_INCLUDE_DEPTH} deep")
         return
     try:
-        data = path.read_bytes()
+        data = read_source_bytes(path)
     except FileNotFoundError:
         ctx.error(span, f"cannot include `{text}`: file not found")
         return

@@ -138,9 +138,9 @@ def _place(ctx: Ctx, it: Item, pc: int, size: int, owner: dict[int, Stmt], state
             if ctx.limit_from_option:
                 why = f"memory has {ctx.limit} words (--mem-words {ctx.limit})"
             else:
-                why = f"the image is larger than {MAX_WORDS} words, the largest memory"
+                why = f"the largest memory has {MAX_WORDS} words (0..{MAX_WORDS - 1})"
             ctx.error(
-                line_span(it.stmt), f"program does not fit: this needs address {end - 1} but {why}"
+                line_span(it.stmt), f"program does not fit: it needs address {end - 1}, but {why}"
             )
         it.args = None
         return

@@ -1,6 +1,40 @@
-"""Reading source text: one clear problem for a file that is not text at all."""
+"""Reading source text: one clear problem for a file that is not assembly source at all."""
 
 from __future__ import annotations
+
+import errno
+from pathlib import Path
+from typing import BinaryIO
+
+# Far more than any program that fits 65536 words needs, even with comments;
+# stops `/dev/zero` or a wrong multi-gigabyte file from eating all memory.
+MAX_SOURCE_BYTES = 64 << 20
+
+
+def read_limited(stream: BinaryIO, name: str, limit: int | None = None) -> bytes:
+    """At most `limit` (default MAX_SOURCE_BYTES) bytes of a binary stream; OSError if more."""
+    limit = MAX_SOURCE_BYTES if limit is None else limit
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit >> 20} MiB, too big for a source", name)
+    return data
+
+
+def read_source_bytes(path: Path) -> bytes:
+    """The bytes of a source file; OSError naming the file when it can't be read as one.
+
+    A folder or a device (anything but a regular file or a pipe) is refused
+    before reading, so `.include "/dev/zero"` can't hang.
+    """
+    name = str(path)
+    if "\x00" in name:
+        raise OSError(errno.EINVAL, "a file name can't contain a NUL character", name)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", name)
+    if path.exists() and not (path.is_file() or path.is_fifo()):
+        raise OSError(errno.EINVAL, "not a regular file", name)
+    with open(path, "rb") as fh:
+        return read_limited(fh, name)
 
 
 def text_problem(text: str, name: str) -> str | None:

@@ -42,11 +42,12 @@ def assemble_source(
 ) -> tuple[Image, dict[str, str]]:
     """Assemble a file (or `-`: stdin); returns the image and the source texts it came from."""
     from ncpu_cli.asm import assemble_file
+    from ncpu_cli.asm.source import read_limited
 
     if src != "-":
         image = assemble_file(src, keep_holes=keep_holes, mem_words=mem_words)
         return image, _sources(image, {}, Path(src).parent)
-    data = sys.stdin.buffer.read()
+    data = read_limited(sys.stdin.buffer, "<stdin>")
     image = _assemble_bytes(data, "<stdin>", keep_holes=keep_holes, mem_words=mem_words)
     return image, _sources(image, {"<stdin>": data.decode("utf-8").lstrip("\ufeff")}, Path.cwd())
 
@@ -87,23 +88,32 @@ def _write_stdout(data: str | bytes) -> None:
         sys.stdout.flush()
 
 
-def _output_path(src: str, output: str | None, fmt: OutFormat) -> Path | None:
-    """Where to write; None means stdout."""
+def _output_path(
+    src: str, output: str | None, fmt: OutFormat, sources: dict[str, str]
+) -> Path | None:
+    """Where to write; None means stdout. Never over a source file the image came from."""
     from ncpu_cli.formats import EXTENSION
 
     if output == "-" or (output is None and src == "-"):
         return None
-    if output is not None:
-        out = Path(output)
-    else:
-        out = Path(src).with_suffix(EXTENSION[fmt.value])
-        if out.resolve() == Path(src).resolve():
-            fail(escape(f"the output would overwrite the source {src}; name one with -o"))
+    out = Path(output) if output is not None else Path(src).with_suffix(EXTENSION[fmt.value])
+    inputs = [Path(src)] if src != "-" else []
+    inputs += [Path(name) for name in sources if not name.startswith("<")]
+    if any(_same_file(out, path) for path in inputs):
+        hint = "name another file with -o" if output is None else "choose another -o"
+        fail(escape(f"refusing to overwrite the source file {out}; {hint}"))
     if out.is_dir():
         fail(escape(f"cannot write {out}: it is a folder"))
     if not out.parent.is_dir():
         fail(escape(f"cannot write {out}: folder {out.parent} does not exist"))
     return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 @app.command("asm")
@@ -147,13 +157,14 @@ def asm_command(
     ),
 ) -> None:
     """Assemble an ncpu32 source file into a memory image."""
+    from ncpu_cli.formats import words_text
     from ncpu_cli.fsutil import write_atomic
     from ncpu_cli.image import dump_image
 
     with reported_errors():
         image, sources = assemble_source(src, keep_holes=keep_holes, mem_words=mem_words)
         data = dump_image(image, fmt.value, sources)
-        out = _output_path(src, output, fmt)
+        out = _output_path(src, output, fmt, sources)
         if out is None:
             if isinstance(data, bytes) and sys.stdout.isatty():
                 fail(
@@ -165,7 +176,7 @@ def asm_command(
     if not quiet:
         name = "<stdin>" if src == "-" else src
         stderr().print(
-            f"assembled {name}: {image.size} words -> {out or '<stdout>'}",
+            f"assembled {name}: {words_text(image.size)} -> {out or '<stdout>'}",
             markup=False,
             soft_wrap=True,
         )
@@ -203,9 +214,10 @@ def disasm_command(
 
 def _read_image(path: str, fmt: InFormat) -> Image:
     from ncpu_cli.formats import guess_format, parse
+    from ncpu_cli.image import read_image_bytes
 
     name = "<stdin>" if path == "-" else path
-    data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    data = read_image_bytes(sys.stdin.buffer if path == "-" else Path(path), name)
     chosen = None if fmt is InFormat.auto else fmt.value
     is_source = Path(path).suffix.lower() in SOURCE_SUFFIXES or guess_format(name, data) is None
     if chosen is None and is_source:

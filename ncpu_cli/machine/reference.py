@@ -32,6 +32,8 @@ from ncpu_cli.machine.result import (
 )
 
 SIGN = 0x8000_0000  # x ^ SIGN maps signed order onto unsigned order
+NREGS = load_isa().registers  # 16
+SP = load_isa().aliases["sp"]  # r15: starts at N, the memory size
 
 
 def _div(a: int, b: int) -> int:
@@ -125,12 +127,12 @@ class ReferenceMachine:
         self.n = n
         # reset
         self.pc = image.entry
-        self.regs = [0] * 16
-        self.regs[15] = n  # sp
+        self.regs = [0] * NREGS
+        self.regs[SP] = n
         self.mem = [w & MASK32 for w in image.words] + [0] * (n - len(image.words))
         # run inputs
         for reg, value in inp.set.items():
-            if not 0 <= reg < 16:
+            if not 0 <= reg < NREGS:
                 raise RunError(f"no register r{reg}")
             if reg:  # r0 stays 0
                 self.regs[reg] = value & MASK32

@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 from ncpu_cli.isa import Isa
 from ncpu_cli.isadoc import OPERAND_TEXT, imm_range, op_syntax
@@ -20,14 +21,14 @@ def isa_table(isa: Isa) -> Group:
     ops.add_column("immediate")
     ops.add_column("semantics")
     for op in sorted(isa.ops, key=lambda o: o.opcode):
-        ops.add_row(str(op.opcode), op_syntax(op), op.format, imm_range(op.imm), op.doc)
+        cells = (str(op.opcode), op_syntax(op), op.format, imm_range(op.imm), op.doc)
+        ops.add_row(*map(Text, cells))  # Text: `mem[ra + imm]` is not Rich markup
     pseudos = Table(title="pseudo-instructions", title_justify="left", header_style="bold")
     pseudos.add_column("pseudo", style="cyan", no_wrap=True)
     pseudos.add_column("expansion")
     for p in isa.pseudos:
-        pseudos.add_row(
-            " ".join([p.name, ", ".join(OPERAND_TEXT[k] for k in p.syntax)]).strip(), p.expands
-        )
+        syntax = " ".join([p.name, ", ".join(OPERAND_TEXT[k] for k in p.syntax)]).strip()
+        pseudos.add_row(Text(syntax), Text(p.expands))
     return Group(ops, pseudos)
 
 

@@ -4,4 +4,4 @@
     halt
     halt
     halt
-; error@5:5: program does not fit: this needs address 16 but memory has 16 words (--mem-words 16)
+; error@5:5: program does not fit: it needs address 16, but memory has 16 words (--mem-words 16)
