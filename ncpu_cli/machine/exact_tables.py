@@ -1,0 +1,229 @@
+"""Decode tables for the exact executor, built from the opcode table (isa/ncpu32.yaml).
+
+The exact machine computes, every cycle and for every program, a fixed set of
+candidate values (the rows of `V`, below) and then picks per program what its
+opcode asks for. Which candidates (value written to rd, branch condition /
+primary stop, next-pc target) and which side effects are enabled comes from one
+packed int32 word per opcode value (`packed_table`, looked up once per cycle).
+Nothing here spells an opcode number: every entry is derived from `Op.cls` /
+`Op.fn` of isa/ncpu32.yaml, and field positions from its `fields`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ncpu_cli.isa import Isa, load_isa
+
+INT_MIN = -(2**31)
+
+# -- candidate value rows (V is (V_COUNT, B) int32) ---------------------------
+# Every cycle computes all of these for every program; the opcode picks.
+V_NAMES = (
+    "link",  # pc + 1: the value jal/jalr write, and the next pc when not taken (row 0)
+    "add", "sub", "mul", "div", "rem", "and", "or", "xor", "shl", "shr", "sar",
+    "eq", "lt", "ltu",  # a == y, a < y signed, a < y unsigned
+    "ne", "ge", "geu",  # their negations (one op on three rows)
+    "load",  # mem[a + imm] (clamped address; faults are decided separately)
+    "in",    # next input word (0 at end of input)
+    # decoded fields of the fetched word, one stacked op (see FIELD_ROWS)
+    "imm", "op", "rd", "ra", "rb", "li", "lui", "btarget", "jtarget",
+    "zero", "one",  # constants
+    "halt2", "opcode2",  # constants: 2 * stop code
+    "address2", "full2",  # 2 * stop code when the ld/st address / the output is bad
+    "a", "b",  # the operand registers (one gather)
+)
+V = {name: i for i, name in enumerate(V_NAMES)}
+V_COUNT = len(V_NAMES)
+FIELD_ROWS = ("imm", "op", "rd", "ra", "rb", "li", "lui", "btarget", "jtarget")
+assert V_NAMES[V["imm"]: V["imm"] + len(FIELD_ROWS)] == FIELD_ROWS
+assert V["b"] == V["a"] + 1 and V["rb"] == V["ra"] + 1
+assert V["link"] == 0  # npc index = taken * target_row * B + arange
+assert V_NAMES[V["eq"]: V["eq"] + 6] == ("eq", "lt", "ltu", "ne", "ge", "geu")
+
+# ALU fn (isa `fn` of classes alu / alui) -> value row
+ALU_FN = {
+    "add": "add", "sub": "sub", "mul": "mul", "div": "div", "rem": "rem", "and": "and",
+    "or": "or", "xor": "xor", "shl": "shl", "shr": "shr", "sar": "sar", "slt": "lt",
+    "sltu": "ltu",
+}
+# branch fn -> condition row
+BRANCH_FN = {"eq": "eq", "ne": "ne", "lt": "lt", "ge": "ge", "ltu": "ltu", "geu": "geu"}
+
+# -- stop codes (the `code` state tensor) ----------------------------------------
+# A target fault has the smallest code, so max(primary, target) gives ISA.md's
+# priority: every primary stop (halt, opcode, address, output-full) outranks it.
+C_RUNNING, C_TARGET, C_HALT, C_OPCODE, C_ADDRESS, C_OUTPUT_FULL, C_TIMEOUT = range(7)
+CODE_NAMES = ("running", "target", "halt", "opcode", "address", "output-full", "timeout")
+# Rows holding a primary stop carry 2 * code: the condition row of every opcode is
+# read both as "taken" (0/1 for branches, 1 for jal/jalr) and, shifted right by
+# one, as the primary stop code (0 for 0 and 1). Opcodes that can stop this way
+# always go to pc + 1 (target row = link), so their "taken" value is irrelevant.
+V_CONSTANT = {"zero": 0, "one": 1, "halt2": 2 * C_HALT, "opcode2": 2 * C_OPCODE}
+
+# -- the packed per-opcode word P (one table lookup per cycle) ----------------------
+P_VSEL, P_CSEL, P_TROW = 0, 6, 12  # 6-bit row numbers: written value, condition, target
+P_IMM = 18  # 1: second operand y is the signed immediate, else register rb
+P_WE, P_ST, P_IN, P_OUT = 19, 20, 21, 22  # write enables: rd, memory, input, output
+ROW_BITS = 6
+assert V_COUNT <= 1 << ROW_BITS
+
+# class -> (value row, condition row, target row)
+_CLASS_ROWS = {
+    "halt": ("zero", "halt2", "link"),
+    "li": ("li", "zero", "link"),
+    "lui": ("lui", "zero", "link"),
+    "load": ("load", "address2", "link"),
+    "store": ("zero", "address2", "link"),
+    "jal": ("link", "one", "jtarget"),
+    "jalr": ("link", "one", "add"),
+    "in": ("in", "zero", "link"),
+    "out": ("zero", "full2", "link"),
+}
+_IMM_CLASSES = {"alui", "load", "store", "jalr"}  # y = signed immediate
+_WRITES = {"alu", "alui", "li", "lui", "load", "jal", "jalr", "in"}
+
+
+@dataclass(frozen=True)
+class OpcodeRow:
+    """What the exact machine does for one opcode value."""
+
+    vsel: str = "zero"
+    csel: str = "opcode2"
+    trow: str = "link"
+    imm: int = 0
+    we: int = 0
+    st: int = 0
+    isin: int = 0
+    isout: int = 0
+
+    def packed(self) -> int:
+        return (V[self.vsel] << P_VSEL | V[self.csel] << P_CSEL | V[self.trow] << P_TROW
+                | self.imm << P_IMM | self.we << P_WE | self.st << P_ST | self.isin << P_IN
+                | self.isout << P_OUT)
+
+
+def opcode_rows(isa: Isa | None = None) -> list[OpcodeRow]:
+    """One OpcodeRow per opcode value 0..2^width-1 (illegal opcodes included)."""
+    isa = isa or load_isa()
+    rows = []
+    for code in range(isa.fields["op"].mask + 1):
+        op = isa.by_code.get(code)
+        if op is None:
+            rows.append(OpcodeRow())  # illegal: stops with `opcode`
+            continue
+        cls = op.cls
+        if cls in ("alu", "alui"):
+            if op.fn not in ALU_FN:
+                raise ValueError(f"exact executor: unknown ALU fn {op.fn!r} ({op.name})")
+            vsel, csel, trow = ALU_FN[op.fn], "zero", "link"
+        elif cls == "branch":
+            if op.fn not in BRANCH_FN:
+                raise ValueError(f"exact executor: unknown branch fn {op.fn!r} ({op.name})")
+            vsel, csel, trow = "zero", BRANCH_FN[op.fn], "btarget"
+        elif cls in _CLASS_ROWS:
+            vsel, csel, trow = _CLASS_ROWS[cls]
+        else:
+            raise ValueError(f"exact executor: unknown instruction class {cls!r} ({op.name})")
+        rows.append(OpcodeRow(
+            vsel=vsel, csel=csel, trow=trow, imm=int(cls in _IMM_CLASSES),
+            we=int(cls in _WRITES), st=int(cls == "store"), isin=int(cls == "in"),
+            isout=int(cls == "out"),
+        ))
+    return rows
+
+
+def packed_table(isa: Isa | None = None) -> list[int]:
+    """P for every opcode value (index = opcode)."""
+    return [r.packed() for r in opcode_rows(isa)]
+
+
+@dataclass(frozen=True)
+class FieldSlice:
+    """How to read one field of an int32 word with shifts: (w << left) >> right
+    (arithmetic) for a signed field, ((w >> lo) & mask) for an unsigned one."""
+
+    lo: int
+    hi: int
+
+    @property
+    def width(self) -> int:
+        return self.hi - self.lo + 1
+
+    @property
+    def mask(self) -> int:
+        return (1 << self.width) - 1
+
+    @property
+    def left(self) -> int:
+        return 31 - self.hi
+
+    @property
+    def right(self) -> int:
+        return 32 - self.width
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """Field layout the exact step needs, read from Isa.fields and the ops' imm kinds."""
+
+    op: FieldSlice
+    rd: FieldSlice
+    ra: FieldSlice
+    rb: FieldSlice
+    simm: FieldSlice      # signed immediate of alui/ld/st/jalr
+    li: FieldSlice        # signed immediate of li
+    lui: FieldSlice       # unsigned immediate of lui (placed in the top bits)
+    btarget: FieldSlice   # unsigned branch target
+    jtarget: FieldSlice   # unsigned jal target
+    registers: int
+
+
+def decoding(isa: Isa | None = None) -> Decoding:
+    isa = isa or load_isa()
+    f = isa.fields
+
+    def fs(name: str) -> FieldSlice:
+        return FieldSlice(f[name].lo, f[name].hi)
+
+    def kind_of(classes: set[str], signed: bool) -> FieldSlice:
+        kinds = {o.imm for o in isa.ops if o.cls in classes}
+        if len(kinds) != 1 or None in kinds:
+            raise ValueError(f"exact executor: classes {sorted(classes)} need one immediate kind")
+        (kind,) = kinds
+        if kind.signed != signed:
+            raise ValueError(f"exact executor: {kind.name} signedness unexpected for {classes}")
+        return FieldSlice(kind.field.lo, kind.field.hi)
+
+    lui = kind_of({"lui"}, False)
+    if lui.lo != 0:
+        raise ValueError("exact executor: lui immediate must sit in the low bits")
+    return Decoding(
+        op=fs("op"), rd=fs("rd"), ra=fs("ra"), rb=fs("rb"),
+        simm=kind_of(_IMM_CLASSES, True), li=kind_of({"li"}, True), lui=lui,
+        btarget=kind_of({"branch"}, False), jtarget=kind_of({"jal"}, False),
+        registers=isa.registers,
+    )
+
+
+def field_rows(dec: Decoding) -> tuple[list[int], list[int], list[int]]:
+    """(left, right, mask) per FIELD_ROWS entry: row = ((w << left) >> right) & mask,
+    with >> arithmetic on int32 (mask -1 keeps a sign-extended field)."""
+
+    def signed(f: FieldSlice):
+        return f.left, f.right, -1
+
+    def unsigned(f: FieldSlice):
+        return 0, f.lo, f.mask if f.mask < 2**31 else -1
+
+    def top(f: FieldSlice):  # unsigned field moved to the top bits (lui: imm22 << 10)
+        return f.left, 0, -1
+
+    spec = {
+        "imm": signed(dec.simm), "op": unsigned(dec.op), "rd": unsigned(dec.rd),
+        "ra": unsigned(dec.ra), "rb": unsigned(dec.rb), "li": signed(dec.li),
+        "lui": top(dec.lui), "btarget": unsigned(dec.btarget),
+        "jtarget": unsigned(dec.jtarget),
+    }
+    rows = [spec[name] for name in FIELD_ROWS]
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]

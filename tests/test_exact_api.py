@@ -1,0 +1,222 @@
+"""ExactMachine's API: validation and errors, constructors, state views, results,
+summary, progress, stepping, output growth, and the less common code paths (int64
+indices, quotient through int64, wide cycle counters, eager kernel)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from exact_common import assert_same, check_batch
+
+from ncpu_cli.errors import RunError
+from ncpu_cli.image import Image
+from ncpu_cli.isa import load_isa
+from ncpu_cli.machine import exact as exact_mod
+from ncpu_cli.machine.config import MachineConfig
+from ncpu_cli.machine.exact import ExactMachine, run_exact
+from ncpu_cli.machine.inputs import ProgramInput
+from ncpu_cli.machine.reference import run_reference
+
+ISA = load_isa()
+INT_MIN = -(2**31)
+
+
+def w(name, rd=0, ra=0, rb=0, imm=0):
+    return ISA.encode(name, rd=rd, ra=ra, rb=rb, imm=imm)
+
+
+COUNT = Image([w("li", 2, imm=0), w("addi", 2, 2, imm=1), w("out", ra=2),
+               w("bne", ra=2, rb=1, imm=1), w("halt")])  # prints 1..r1
+
+
+def cfg(**kw):
+    return MachineConfig(**{"mem_words": 64, "max_cycles": 2000, "max_out": 64, **kw})
+
+
+# -- validation ------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(image=Image([0] * 70)), "does not fit"),
+    (dict(image=Image([0], entry=64)), "entry point"),
+    (dict(inputs=[ProgramInput(), ProgramInput(mem={64: 1})]), "program 1: memory patch at 64"),
+    (dict(inputs=[ProgramInput(mem={-1: 1})]), "memory patch at -1"),
+    (dict(inputs=[ProgramInput(set={16: 1})]), "no register r16"),
+    (dict(inputs=[]), "at least one program"),
+    (dict(config=cfg(mem_words=8)), "memory size"),
+    (dict(config=cfg(device="tpu")), "device"),
+])
+def test_run_errors(kwargs, message):
+    args = dict(image=COUNT, config=cfg(), inputs=[ProgramInput()]) | kwargs
+    with pytest.raises(RunError, match=message):
+        ExactMachine(args["image"], args["config"], args["inputs"])
+
+
+def test_per_program_image_errors_name_the_program():
+    with pytest.raises(RunError, match=r"program 1"):
+        ExactMachine(COUNT, cfg(), [ProgramInput()] * 2, images=[COUNT, Image([0] * 65)])
+    with pytest.raises(RunError, match="2 images for 3 programs"):
+        ExactMachine(COUNT, cfg(), [ProgramInput()] * 3, images=[COUNT, COUNT])
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+def test_cuda_without_gpu():
+    with pytest.raises(RunError, match="CUDA requested but no GPU is available"):
+        ExactMachine(COUNT, cfg(device="cuda"), [ProgramInput()])
+    with pytest.raises(RunError, match="CUDA requested but no GPU is available"):
+        ExactMachine(COUNT, cfg(device="cuda:1"), [ProgramInput()])
+
+
+def test_memory_estimate_and_refusal():
+    small = ExactMachine.bytes_needed(1024, 1024, 64, 0)
+    assert small < ExactMachine.bytes_needed(2048, 1024, 64, 0)
+    assert small < ExactMachine.bytes_needed(1024, 4096, 64, 0)
+    assert ExactMachine.bytes_needed(10**6, 1024, 4096, 8) > 4 * 10**9  # mem alone is 4 GB
+    # 2^22 programs x 65536 words = 1 TiB: refused before anything is allocated
+    with pytest.raises(RunError, match=r"(TiB|GiB).*available"):
+        ExactMachine.for_sweep(COUNT, cfg(mem_words=65536), ProgramInput(), 1, range(2**22))
+
+
+def test_allocation_failure_becomes_run_error(monkeypatch):
+    def boom(*a, **k):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 1 TiB")
+
+    monkeypatch.setattr(ExactMachine, "_build", boom)
+    with pytest.raises(RunError, match="out of memory on cpu.*need about"):
+        ExactMachine(COUNT, cfg(), [ProgramInput()])
+
+
+# -- constructors ------------------------------------------------------------------------
+def test_broadcast_sweep_and_list_agree():
+    values = [0, 1, 5, 2**32 - 1, 3]
+    inputs = [ProgramInput(set={1: v}) for v in values]
+    a = ExactMachine(COUNT, cfg(max_out=8), inputs)
+    b = ExactMachine.for_sweep(COUNT, cfg(max_out=8), ProgramInput(), 1, values)
+    for m in (a, b):
+        m.run()
+    for x, y in zip(a.results(with_mem=True), b.results(with_mem=True)):
+        assert_same(x, y)
+    c = ExactMachine.broadcast(COUNT, cfg(), ProgramInput(set={1: 4}), 7)
+    c.run()
+    assert [r.out for r in c.results()] == [[1, 2, 3, 4]] * 7
+    with pytest.raises(RunError, match="no register"):
+        ExactMachine.for_sweep(COUNT, cfg(), ProgramInput(), 16, [1])
+
+
+def test_sweep_of_r0_is_ignored_like_a_preset():
+    m = ExactMachine.for_sweep(COUNT, cfg(), ProgramInput(set={1: 2}), 0, [5, 6])
+    m.run()
+    assert [r.regs[0] for r in m.results()] == [0, 0]
+
+
+# -- views, results, summary --------------------------------------------------------------
+def test_state_views_and_results():
+    inputs = [ProgramInput(set={1: k}) for k in (3, 1, 2, 0)]
+    m = ExactMachine(COUNT, cfg(max_cycles=100, max_out=4), inputs)
+    assert m.mem.shape == (4, 64) and m.regs.shape == (4, 16)
+    assert m.status.dtype == torch.int8 and m.status.tolist() == [0] * 4
+    assert m.regs[:, 15].tolist() == [64] * 4 and m.regs[:, 1].tolist() == [3, 1, 2, 0]
+    m.run()
+    # r1 = 0 counts up past 4 words: output-full; others halt
+    assert m.status.tolist() == [1, 1, 1, 2] and m.reason.tolist() == [0, 0, 0, 4]
+    assert m.out_len.tolist() == [3, 1, 2, 4]
+    assert m.cycles.dtype == torch.int64 and m.pc.shape == (4,)
+    assert m.first_faults(5) == [3] and m.first_faults(0) == []
+    rs = list(m.results(indices=[2, 0]))
+    assert [r.index for r in rs] == [2, 0] and rs[0].out == [1, 2] and rs[0].mem is None
+    with pytest.raises(IndexError):
+        list(m.results(indices=[4]))
+    s = m.summary()
+    assert (s["count"], s["halted"], s["fault"], s["timeout"], s["running"]) == (4, 3, 1, 0, 0)
+    assert s["cycles_total"] == sum(m.cycles.tolist())
+    assert s["cycles_min"] == min(m.cycles.tolist()) and s["cycles_max"] == max(m.cycles.tolist())
+
+
+def test_progress_and_step_then_run():
+    inputs = [ProgramInput(set={1: k}) for k in (50, 400)]
+    seen = []
+    m = ExactMachine(COUNT, cfg(max_out=1000), inputs)
+    m.run(progress=lambda done, running: seen.append((done, running)))
+    assert seen and seen[-1][1] == 0 and all(a[0] < b[0] for a, b in zip(seen, seen[1:]))
+    n = ExactMachine(COUNT, cfg(max_out=1000), inputs)
+    n.step(7)
+    n.step(100)
+    assert n.steps == 107
+    n.run()
+    for x, y in zip(m.results(with_mem=True), n.results(with_mem=True)):
+        assert_same(x, y)
+
+
+def test_output_buffer_grows_on_demand():
+    inputs = [ProgramInput(set={1: k}) for k in (700, 3)]
+    config = cfg(max_out=900, max_cycles=5000)
+    m = ExactMachine(COUNT, config, inputs)
+    assert m._out_cap < 700  # noqa: SLF001 - starts small
+    got = check_batch(config, [COUNT] * 2, inputs, machine=m)
+    assert got[0].out == list(range(1, 701))
+
+
+def test_max_cycles_zero_and_timeouts():
+    m = ExactMachine(COUNT, cfg(max_cycles=0), [ProgramInput(set={1: 3})])
+    m.run()
+    r = next(m.results())
+    assert (r.status, r.cycles, r.pc) == ("timeout", 0, 0)
+    got = run_exact(COUNT, cfg(max_cycles=5), [ProgramInput(set={1: 3})], with_mem=True)
+    assert_same(got[0], run_reference(COUNT, cfg(max_cycles=5), ProgramInput(set={1: 3})))
+
+
+# -- rarer code paths, against the reference ------------------------------------------------
+EDGE = [INT_MIN, -1, 0, 1, 2, -2, 7, -7, 2**31 - 1, 3]
+DIVMOD = Image([w("div", 3, 1, 2), w("rem", 4, 1, 2), w("shr", 5, 1, 2), w("sar", 6, 1, 2),
+                w("sltu", 7, 1, 2), w("bgeu", ra=1, rb=2, imm=7), w("li", 8, imm=1), w("halt")])
+PAIRS = [ProgramInput(set={1: a % 2**32, 2: b % 2**32}) for a in EDGE for b in EDGE]
+
+
+def test_division_edges():
+    check_batch(cfg(), [DIVMOD] * len(PAIRS), PAIRS, machine=ExactMachine(DIVMOD, cfg(), PAIRS))
+
+
+def test_quotient_through_int64(monkeypatch):
+    monkeypatch.setattr(exact_mod, "_double_to_int32_wraps", lambda device: False)
+    m = ExactMachine(DIVMOD, cfg(), PAIRS)
+    assert m._q_direct is False  # noqa: SLF001
+    check_batch(cfg(), [DIVMOD] * len(PAIRS), PAIRS, machine=m)
+
+
+def test_int64_indices(monkeypatch):
+    monkeypatch.setattr(exact_mod, "INT32_INDEX_LIMIT", 16)
+    inputs = PAIRS[:20] + [ProgramInput(set={1: 9}, input=(1, 2))]
+    images = [DIVMOD] * 20 + [COUNT]
+    m = ExactMachine(DIVMOD, cfg(), inputs, images=images, shards=2)
+    assert m._shards[0].idx == torch.int64  # noqa: SLF001
+    check_batch(cfg(), images, inputs, machine=m)
+
+
+def test_wide_cycle_counter():
+    config = cfg(max_cycles=2**31 + 5)
+    m = ExactMachine(COUNT, config, [ProgramInput(set={1: 5})])
+    assert m._shards[0].cycles.dtype == torch.int64  # noqa: SLF001
+    check_batch(config, [COUNT], [ProgramInput(set={1: 5})], machine=m)
+
+
+def test_shard_count():
+    assert len(ExactMachine(COUNT, cfg(), [ProgramInput()] * 3, shards=8)._shards) == 3  # noqa
+    m = ExactMachine(COUNT, cfg(), [ProgramInput()])
+    assert len(m._shards) == 1  # noqa: SLF001
+
+
+def test_tables_come_from_the_opcode_table():
+    from ncpu_cli.machine import exact_tables as xt
+
+    rows = xt.opcode_rows()
+    assert len(rows) == ISA.fields["op"].mask + 1
+    for code, row in enumerate(rows):
+        op = ISA.by_code.get(code)
+        if op is None:
+            assert row.csel == "opcode2" and not (row.we or row.st or row.isin or row.isout)
+            continue
+        assert row.we == (op.cls in ("alu", "alui", "li", "lui", "load", "jal", "jalr", "in"))
+        assert row.imm == (op.cls in ("alui", "load", "store", "jalr"))
+        assert (row.csel in ("eq", "ne", "lt", "ge", "ltu", "geu")) == (op.cls == "branch")
+    packed = xt.packed_table()
+    assert all(0 <= p < 2**31 for p in packed)
+    left, right, mask = xt.field_rows(xt.decoding())
+    assert len(left) == len(right) == len(mask) == len(xt.FIELD_ROWS)
