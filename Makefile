@@ -18,15 +18,19 @@ $(BIN)/ncpu: pyproject.toml
 	@touch $@
 
 demo: $(BIN)/ncpu
-	$(BIN)/ncpu asm programs/factorial.s -o /tmp/ncpu-demo-factorial.yaml
-	$(BIN)/ncpu run programs/factorial.s --set r1=10
-	$(BIN)/ncpu run programs/collatz.s --sweep r1=1:17
+	$(BIN)/ncpu asm programs/factorial.s -f listing -o -
+	$(BIN)/ncpu run programs/factorial.s --set r1=10 --engine exact
+	$(BIN)/ncpu run programs/string_reverse.s --engine exact
+	$(BIN)/ncpu run programs/collatz.s --sweep r1=1:16385 --engine exact
 
 test: $(BIN)/ncpu
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
 
 fuzz: $(BIN)/ncpu
 	NCPU_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q -n 2 -m "slow or not slow" tests/ $(PYTEST_ARGS)
+
+lint: $(BIN)/ncpu
+	$(BIN)/ruff check ncpu_cli tests
 
 bench: $(BIN)/ncpu
 	$(BIN)/ncpu bench all

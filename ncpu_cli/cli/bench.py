@@ -67,11 +67,17 @@ def bench(
 
 
 def _fmt(value: object) -> str:
+    """Short human numbers for the table (`--json` keeps every digit)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if abs(value) >= 1e6:
+        return f"{value:.3g}".replace("e+0", "e").replace("e+", "e")
     if isinstance(value, float):
-        return f"{value:,.3g}" if value < 1000 else f"{value:,.0f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return f"{value:,}"
+
+
+_HEADERS = {"instructions": "instr", "lines_per_s": "lines/s", "startup_s": "startup s"}
 
 
 def _render(rows: list[dict], machine: str) -> None:
@@ -81,7 +87,7 @@ def _render(rows: list[dict], machine: str) -> None:
         cols = list(dict.fromkeys(k for r in group for k in r if k != "subject"))
         table = Table(title=f"ncpu bench {subject}", title_justify="left")
         for c in cols:
-            table.add_column(c, justify="left" if c in ("engine", "device", "dtype") else "right")
+            table.add_column(_HEADERS.get(c, c), justify="left" if c in ("engine", "device", "dtype") else "right")
         for r in group:
             table.add_row(*(_fmt(r.get(c, "")) for c in cols))
         out.print(table)
