@@ -29,6 +29,13 @@ def _ints(text: str, option: str) -> tuple[int, ...]:
     return values
 
 
+def _sizes(batches: str, cycles: int) -> dict:
+    kw: dict = {"batches": _ints(batches, "--batches")} if batches else {}
+    if cycles:
+        kw["cycles"] = cycles
+    return kw
+
+
 @app.command(rich_help_panel="Measure")
 def bench(
     subject: Subject = typer.Argument(Subject.all, help="What to measure."),
@@ -37,6 +44,9 @@ def bench(
         "", "--batches", help="Comma-separated batch sizes (default per subject)."
     ),
     lines: int = typer.Option(20000, "--lines", min=100, help="Lines for the assembler benchmark."),
+    cycles: int = typer.Option(
+        0, "--cycles", min=0, help="Cycles per executor measurement (0: the subject's default)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
 ) -> None:
     """Measure assembler lines/s and executor instructions/s on this machine."""
@@ -52,12 +62,12 @@ def bench(
         if Subject.exact in chosen:
             from ncpu_cli.bench.exact import bench_exact
 
-            kw = {"batches": _ints(batches, "--batches")} if batches else {}
+            kw = _sizes(batches, cycles)
             rows += [{"subject": "exact", **r} for r in bench_exact(device=device, **kw)]
         if Subject.soft in chosen:
             from ncpu_cli.bench.soft import bench_soft
 
-            kw = {"batches": _ints(batches, "--batches")} if batches else {}
+            kw = _sizes(batches, cycles)
             rows += [{"subject": "soft", **r} for r in bench_soft(device=device, **kw)]
         info = machine_info(device)
         if as_json:
