@@ -1,0 +1,98 @@
+"""Shared by the soft-executor tests: the programs of programs/ with their cases, and a
+field-by-field comparison of soft results against the exact executor."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+import yaml
+
+from ncpu_cli.asm import assemble_file
+from ncpu_cli.machine.config import MachineConfig
+from ncpu_cli.machine.inputs import ProgramInput, parse_register, parse_word
+from ncpu_cli.machine.result import ProgramResult
+
+# The soft tests are many small tensor ops: one thread avoids oversubscribing the
+# cores when pytest-xdist runs two workers (and is faster for these sizes).
+torch.set_num_threads(1)
+
+PROGRAMS = Path(__file__).resolve().parent.parent / "programs"
+NAMES = sorted(p.stem for p in PROGRAMS.glob("*.s"))
+EXPECTED = yaml.safe_load((PROGRAMS / "expected.yaml").read_text(encoding="utf-8"))
+LIMITS = ("mem_words", "max_cycles", "max_out")
+FIELDS = ("status", "reason", "pc", "cycles", "regs", "out", "eof", "mem")
+# Programs of programs/ the soft executor cannot run (self-modifying code): none so far.
+SOFT_EXCLUDED: dict[str, str] = {}
+
+
+@lru_cache(maxsize=None)
+def image(name: str):
+    return assemble_file(PROGRAMS / f"{name}.s")
+
+
+def case_input(case: dict) -> ProgramInput:
+    raw = case.get("inputs") or {}
+    return ProgramInput(
+        set={parse_register(str(k)): parse_word(v) for k, v in (raw.get("set") or {}).items()},
+        input=tuple(parse_word(v) for v in raw.get("input") or []),
+        mem={int(a): parse_word(v) for a, v in (raw.get("mem") or {}).items()},
+    )
+
+
+def program_groups() -> list[tuple[tuple, list[str], list[ProgramInput]]]:
+    """Every case of every soft-compatible program, grouped by run limits:
+    [(limits, names (one per case), inputs)]."""
+    groups: dict[tuple, tuple[list, list]] = {}
+    for name, cases in EXPECTED.items():
+        if name in SOFT_EXCLUDED:
+            continue
+        for case in cases:
+            limits = tuple((k, case[k]) for k in LIMITS if k in case)
+            names, inputs = groups.setdefault(limits, ([], []))
+            names.append(name)
+            inputs.append(case_input(case))
+    return [(lim, names, inputs) for lim, (names, inputs) in groups.items()]
+
+
+def config_for(limits: tuple, **soft) -> MachineConfig:
+    return replace(MachineConfig(**dict(limits)), **soft)
+
+
+def assert_same(got: ProgramResult, want: ProgramResult, context: str = "") -> None:
+    diffs = [f for f in FIELDS if getattr(got, f) != getattr(want, f)]
+    if diffs:
+        lines = [f"program {want.index} differs in {diffs} {context}"]
+        for f in diffs:
+            g, w = getattr(got, f), getattr(want, f)
+            if f == "mem":
+                bad = [(k, x, y) for k, (x, y) in enumerate(zip(g, w)) if x != y][:8]
+                lines.append(f"  mem (addr, soft, exact): {bad}")
+            else:
+                lines.append(f"  {f}: soft={g!r} exact={w!r}")
+        raise AssertionError("\n".join(lines))
+
+
+def executes_written_word(image, config: MachineConfig, inp: ProgramInput) -> bool:
+    """Whether the program (on the reference interpreter) ever fetches a word that a
+    store wrote or a memory patch changed -- what the soft executor must reject."""
+    from ncpu_cli.isa import MASK32, load_isa
+    from ncpu_cli.machine.reference import ReferenceMachine
+    from ncpu_cli.machine.result import FAULT, RUNNING
+
+    isa = load_isa()
+    m = ReferenceMachine(image, replace(config, addressing="hard"), inp)
+    n = config.mem_words
+    words = [w & MASK32 for w in image.words] + [0] * (n - len(image.words))
+    written = {a for a, v in inp.mem.items() if (v & MASK32) != words[a]}
+    while m.status == RUNNING:
+        if m.pc in written:
+            return True
+        d = isa.decode(m.mem[m.pc])
+        addr = (m.regs[d.ra] + d.imm) & MASK32 if d.op is not None and d.op.cls == "store" else None
+        m.step()
+        if addr is not None and addr < n and m.status != FAULT:
+            written.add(addr)
+    return False
