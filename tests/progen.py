@@ -22,6 +22,7 @@ Hypothesis strategies (same keyword parameters)
 
 Parameters
     mem_words   (lo, hi) memory size range, default (16, 128); code never exceeds it
+                (any size up to 65536 works; absolute addresses stay below 8192)
     batch       (lo, hi) number of ProgramInputs for one image (Case only), default (1, 4)
     soft_ok     restrict to what a soft executor supports: no stores into code words
                 (every store is `st rb, imm(r0)` into the data region above the code,
@@ -66,6 +67,7 @@ for _o in ISA.ops:
 _ILLEGAL = [c for c in range(_F["op"].mask + 1) if c not in ISA.by_code]
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 LOOP_REG, LR, SP = 13, 14, 15  # loop counter, link register, stack pointer
+IMM_MAX = 2**13 - 1  # largest imm14: absolute addresses above it need a base register
 
 
 def _unused_mask(op) -> int:
@@ -217,8 +219,12 @@ def _simple(p: _Prog, avoid=(LOOP_REG, LR)) -> None:
 def _mem_addr(rng: random.Random, lo: int, n: int, faults: bool) -> int:
     """An absolute address: mostly in lo..n-1, sometimes outside memory."""
     if faults and rng.random() < 0.2:
-        return rng.choice([-1, -2, n, n + 1, rng.randint(-8192, -1), rng.randint(n, 8191)])
-    return rng.randint(lo, n - 1) if lo < n else n - 1
+        below = rng.randint(-8192, -1)
+        if n >= IMM_MAX:  # no absolute address above memory fits the immediate
+            return rng.choice([-1, -2, below])
+        return rng.choice([-1, -2, n, n + 1, below, rng.randint(n, IMM_MAX)])
+    hi = min(n - 1, IMM_MAX)  # an absolute address is a 14-bit immediate (offset from r0)
+    return rng.randint(lo, hi) if lo < hi else hi
 
 
 def _block(p: _Prog, kind: str, n: int, data_lo: int, soft_ok: bool, faults: bool,
@@ -298,7 +304,8 @@ def _block(p: _Prog, kind: str, n: int, data_lo: int, soft_ok: bool, faults: boo
             p.op("jal", _reg(rng, avoid), imm=rng.choice([n, n + 1, rng.randint(n, 2**22 - 1)]))
         elif r < 0.6:
             o = rng.choice(_OPS_BY_CLS["branch"])
-            p.op(o.name, ra=_src(rng), rb=_src(rng), imm=rng.randint(n, 2**14 - 1))
+            target = rng.randint(n, 2**14 - 1) if n < 2**14 else rng.randint(0, 2**14 - 1)
+            p.op(o.name, ra=_src(rng), rb=_src(rng), imm=target)
         elif r < 0.8:
             p.op("jalr", _reg(rng, avoid), _src(rng), imm=_imm14(rng))
         else:  # a jump somewhere inside memory (may loop until the cycle limit)
@@ -311,8 +318,8 @@ def _block(p: _Prog, kind: str, n: int, data_lo: int, soft_ok: bool, faults: boo
     elif kind == "selfmod":
         t = rng.randint(0, 11)
         if rng.random() < 0.5:  # copy one word over another
-            p.op("ld", t, 0, imm=rng.randint(0, n - 1))
-            p.op("st", ra=0, rb=t, imm=rng.randint(0, n - 1))
+            p.op("ld", t, 0, imm=rng.randint(0, min(n - 1, IMM_MAX)))
+            p.op("st", ra=0, rb=t, imm=rng.randint(0, min(n - 1, IMM_MAX)))
         else:  # build an instruction word and store it ahead of pc
             o = rng.choice(ISA.ops)
             w = ISA.encode(o.name, rd=rng.randint(0, 12), ra=rng.randint(0, 12),
@@ -339,7 +346,7 @@ def gen_program(rng: random.Random, mem_words: int, *, soft_ok: bool = False,
     if soft_ok:
         weights[_KINDS.index("selfmod")] = 0
     # stores into the data region must land above the code: reserve it now
-    data_lo = min(n - 1, max(4, cap // 2 + rng.randint(0, max(0, cap // 2))))
+    data_lo = min(n - 1, IMM_MAX, max(4, cap // 2 + rng.randint(0, max(0, cap // 2))))
     code_cap = data_lo if soft_ok else cap
     for _ in range(rng.randint(1, 7)):
         kind = rng.choices(_KINDS, weights)[0]

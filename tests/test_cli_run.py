@@ -338,7 +338,9 @@ def test_quiet(src):
     "args, engine",
     [
         ([], "reference"),
-        (["--batch", "2"], "exact"),
+        (["--batch", "2"], "reference"),
+        (["--batch", "64"], "reference"),
+        (["--batch", "65"], "exact"),
         (["--engine", "exact"], "exact"),
         (["--engine", "reference", "--batch", "3"], "reference"),
         (["--device", "cpu"], "reference"),
@@ -418,7 +420,8 @@ def test_eof_flag(src):
 
 
 def test_batch_identical_copies(src):
-    doc = run_json(src(ADD), "--batch", "5", "--set", "r1=1", "--set", "r2=1")
+    doc = run_json(src(ADD), "--batch", "5", "--set", "r1=1", "--set", "r2=1",
+                   "--engine", "exact")
     assert len(doc["programs"]) == 5 and doc["engine"] == "exact"
     assert all(p["out"] == [2] for p in doc["programs"])
     assert [p["index"] for p in doc["programs"]] == list(range(5))
@@ -514,7 +517,7 @@ def test_out_into_missing_folder(src, tmp_path):
 
 
 def test_big_batch_summary_and_first_faults(src):
-    result = invoke(src(LOAD), "--sweep", "r2=1000:1030")
+    result = invoke(src(LOAD), "--sweep", "r2=1000:1030", "--engine", "exact")
     assert result.exit_code == EXIT_ERROR
     out = result.stdout
     assert "30" in out and "24 halted" in out and "6 fault" in out

@@ -57,6 +57,15 @@ def test_soft_ok_programs_never_store_into_code(case):
         assert r.mem[: len(code)] == code
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_large_memories_match_reference(seed):
+    """Memories up to 65,536 words (big flat offsets, stack at the top, code far from the
+    data), with longer runs and outputs."""
+    b = gen_batch(random.Random(5000 + seed), 20, mem_words=(8192, 65536), max_cycles=3000,
+                  max_out=(None, 100, 5000)[seed])
+    check_batch(b.config, b.images, b.inputs)
+
+
 def test_generator_reaches_every_outcome():
     """The generator's programs end in every status and fault reason, use every opcode."""
     seen, ops = set(), set()

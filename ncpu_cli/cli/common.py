@@ -30,7 +30,8 @@ def stdout() -> Console:
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     """Print `error: message` on stderr and exit with `code`."""
-    stderr().print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    stderr().print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True,
+                   emoji=False)
     raise typer.Exit(code)
 
 

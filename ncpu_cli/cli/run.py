@@ -32,6 +32,7 @@ from ncpu_cli.machine.config import (
     MIN_MEM_WORDS,
     MachineConfig,
 )
+from ncpu_cli.machine.engine import AUTO_REFERENCE_MAX
 
 MACHINE, INPUTS, OUTPUT = "Machine", "Inputs", "Output"
 TABLE_MAX = 16  # up to this many programs: a result table; more: a summary
@@ -197,7 +198,8 @@ def run_command(
     engine: EngineChoice = typer.Option(
         EngineChoice.auto, "--engine", case_sensitive=False, rich_help_panel=MACHINE,
         help="Executor for --mode exact: the batched tensor executor, the reference "
-        "interpreter, or auto (reference for one program on the CPU, else exact).",
+        f"interpreter, or auto (reference for up to {AUTO_REFERENCE_MAX} programs on the CPU, "
+        "else exact).",
     ),
     mode: Mode = typer.Option(
         Mode.exact, "--mode", case_sensitive=False, rich_help_panel=MACHINE,
@@ -254,8 +256,8 @@ def run_command(
     ),
     inputs: Optional[str] = typer.Option(
         None, "--inputs", metavar="FILE", rich_help_panel=INPUTS,
-        help="One program per record of a YAML or JSON Lines file with fields "
-        "set (register -> value), input (list) and mem (address -> value); "
+        help="One program per record of a YAML or JSON Lines file (- for stdin) with "
+        "fields set (register -> value), input (list) and mem (address -> value); "
         "--set/--input/--mem apply first.",
     ),
     # Output
@@ -298,6 +300,8 @@ def run_command(
             if v is not None]
     if len(many) > 1:
         usage(f"{' and '.join(many)} cannot be combined; choose one")
+    if program == "-" and inputs == "-":
+        usage("PROGRAM - and --inputs - both read stdin; choose one")
     if json_ and out == "-":
         usage("--json and --out - both write to stdout; choose one")
     try:

@@ -120,17 +120,22 @@ class SourceLocator:
             self._lines[file] = lines
         return self._lines[file]
 
-    @staticmethod
-    def short(file: str) -> str:
-        """A file name for display: relative to the current folder when inside it,
-        as given when relative, else just its name."""
+    SHORT = 20  # longest file name shown: `file:line` then fits the result table's pc column
+
+    @classmethod
+    def short(cls, file: str) -> str:
+        """A file name for display: relative to the current folder when inside it (or as
+        given when relative); when that is long, just its name, cut at the front if need be."""
         p = Path(file)
-        if not p.is_absolute():
+        if p.is_absolute():
+            try:
+                file = str(p.relative_to(Path.cwd()))
+            except ValueError:
+                file = p.name
+        if len(file) <= cls.SHORT:
             return file
-        try:
-            return str(p.relative_to(Path.cwd()))
-        except ValueError:
-            return p.name
+        name = p.name
+        return name if len(name) <= cls.SHORT else "…" + name[-(cls.SHORT - 1):]
 
     def where(self, pc: int) -> str | None:
         loc = self.image.source_map.get(pc)
@@ -146,17 +151,39 @@ class SourceLocator:
         return lines[loc[1] - 1].strip() or None
 
     def __call__(self, pc: int) -> str | None:
+        """`file:line`, then the source text on a line of its own."""
         where = self.where(pc)
         if where is None:
             return None
         text = self.text(pc)
-        return f"{where}  {text}" if text else where
+        return f"{where}\n{text}" if text else where
 
 
 # ---------------------------------------------------------------- choosing
 
 
+# Without one of these, torch.cuda.is_available() is False on Linux: the NVIDIA driver
+# (also inside containers), WSL's GPU paravirtualisation, and AMD's ROCm torch builds.
+GPU_DRIVER_NODES = ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/nvidia0", "/dev/dxg",
+                    "/dev/kfd")
+
+
+def no_gpu_possible() -> bool:
+    """True when torch could not see a CUDA GPU here anyway (Linux with no GPU driver
+    node, or macOS), so `--device auto` can pick the CPU without importing torch (which
+    takes seconds). False whenever in doubt: torch then decides."""
+    if "torch" in sys.modules:
+        return False  # already paid for: ask torch itself
+    if sys.platform == "darwin":
+        return True
+    if sys.platform.startswith("linux"):
+        return not any(os.path.exists(node) for node in GPU_DRIVER_NODES)
+    return False
+
+
 def cuda_available() -> bool:
+    if no_gpu_possible():
+        return False
     import torch
 
     return bool(torch.cuda.is_available())
@@ -193,17 +220,26 @@ def resolve_device(device: str, engine: str = "auto") -> str:
     return device
 
 
+# Up to this many programs, `--engine auto` runs the reference interpreter on the CPU.
+# Measured on a 2-core EPYC (`ncpu bench exact`): one exact cycle of a whole batch
+# costs ~45 us up to B = 256 (per-op overhead), a reference instruction ~0.33 us, so
+# the interpreter is faster below B ~ 130 -- more so when programs stop at different
+# times -- and it starts without importing torch.
+AUTO_REFERENCE_MAX = 64
+
+
 def choose_engine(engine: str, mode: str, device: str, batch_size: int) -> str:
     """The executor for a run: `soft`, `exact` or `reference`.
 
-    auto: the exact tensor executor, except for a single program on the CPU,
-    where the plain interpreter is faster (no tensor set-up per cycle)."""
+    auto: the exact tensor executor, except for small batches (up to
+    AUTO_REFERENCE_MAX programs, a single program included) on the CPU, where the
+    plain interpreter is faster."""
     validate_engine(engine, mode, device)
     if mode == "soft":
         return "soft"
     if engine != "auto":
         return engine
-    return "reference" if batch_size == 1 and device == "cpu" else "exact"
+    return "reference" if batch_size <= AUTO_REFERENCE_MAX and device == "cpu" else "exact"
 
 
 # ---------------------------------------------------------------- running
@@ -304,6 +340,7 @@ def format_bytes(n: float) -> str:
     return f"{n:.1f} PiB"  # pragma: no cover
 
 
+REFERENCE_SLICE = 1 << 20  # instructions between progress reports of the reference engine
 SOFT_CHUNK = 4096  # programs per soft machine (run_soft's default chunk)
 RESULT_BYTES = 1024  # host memory per finished program (ProgramResult, its lists)
 
@@ -365,7 +402,12 @@ def run_batch(
         cycles = 0
         for i, inp in enumerate(batch):
             m = ReferenceMachine(image, config, inp)
-            m.run()
+            if progress is None:
+                m.run()
+            else:
+                while m.status == RUNNING:  # in slices, so that a long run shows progress
+                    m._exec(min(REFERENCE_SLICE, config.max_cycles - m.cycles))  # noqa: SLF001
+                    progress(cycles + m.cycles, n - i)
             r = m.result(index=i, with_mem=False)
             results.append(r)
             cycles += r.cycles

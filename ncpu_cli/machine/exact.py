@@ -454,7 +454,8 @@ class ExactMachine:
                 self._run_shard(sh, k)
             return
         if self._graph is not None:
-            self._graph.replay()
+            with torch.cuda.device(self.device):  # replays on this device's current stream
+                self._graph.replay()
             return
         # first full chunk: run it eagerly on a side stream (real cycles, and the warm-up
         # a capture needs), then record the chunk once for every later replay

@@ -9,6 +9,7 @@ combines them into the programs of one run without materialising a million
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -146,11 +147,12 @@ def parse_sweep(text: str) -> Sweep:
     start, stop = parse_int(parts[0]), parse_int(parts[1])
     step = parse_int(parts[2]) if len(parts) == 3 else 1
     if step == 0:
-        raise InputError(f"sweep `{text}`: step must not be 0")
+        raise InputError("step must not be 0")
     values = range(start, stop, step)
     if len(values) == 0:
         raise InputError(
-            f"sweep `{text}` is empty (stop is exclusive; use a negative step to count down)"
+            f"the range {spec.strip()} is empty (stop is exclusive; use a negative step to "
+            "count down)"
         )
     check_word(values[0])
     check_word(values[-1])
@@ -242,6 +244,13 @@ def _looks_like_jsonl(text: str) -> bool:
         return False
 
 
+def _read_stdin() -> str:
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError:
+        raise InputError("<stdin>: not text (--inputs - needs YAML or JSON Lines)") from None
+
+
 def load_inputs_file(path: str | Path, mem_words: int | None = None) -> list[ProgramInput]:
     """Programs described by a YAML or JSON Lines file (see `read_records`)."""
     return [prog for prog, _ in read_records(path, mem_words)]
@@ -249,19 +258,24 @@ def load_inputs_file(path: str | Path, mem_words: int | None = None) -> list[Pro
 
 def read_records(path: str | Path, mem_words: int | None = None) -> list[tuple[ProgramInput, bool]]:
     """Programs described by a YAML file (a list of records, or {programs: [...]}) or a
-    JSON Lines file (one record per line). A record has the optional fields
-    `set` (register -> value), `input` (list of values) and `mem` (address -> value).
+    JSON Lines file (one record per line); `-` reads them from stdin. A record has the
+    optional fields `set` (register -> value), `input` (list of values) and `mem`
+    (address -> value).
     Errors name the file, the record (1-based) and the field."""
     name = str(path)
     p = Path(path)
-    if not p.is_file():
-        what = "is a directory" if p.is_dir() else "no such file"
-        raise InputError(f"{name}: {what} (--inputs needs a YAML or JSON Lines file)")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{name}: not a text file (--inputs needs YAML or JSON Lines)") from None
-    suffix = p.suffix.lower()
+    if name == "-":  # records on stdin
+        name, text, suffix = "<stdin>", _read_stdin(), ""
+    else:
+        if not p.is_file():
+            what = "is a directory" if p.is_dir() else "no such file"
+            raise InputError(f"{name}: {what} (--inputs needs a YAML or JSON Lines file)")
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{name}: not a text file (--inputs needs YAML or JSON Lines)") from None
+        suffix = p.suffix.lower()
     shape = ("expected a YAML list of records, a mapping {programs: [...]}, "
              "or one JSON object per line")
     jsonl = suffix in (".jsonl", ".ndjson")

@@ -39,8 +39,11 @@ def registers_cell(regs: Sequence[int]) -> Text:
 
 
 def decode_text(out: Sequence[int]) -> str | None:
-    """The output as text when every word is printable ASCII, newline or tab."""
+    """The output as text when every word is printable ASCII, newline or tab, and at
+    least one is a visible character (a lone 9 or 10 is a number, not "\\t")."""
     if not out or not all(32 <= w < 127 or w in (9, 10) for w in out):
+        return None
+    if not any(32 < w < 127 for w in out):
         return None
     return "".join(map(chr, out))
 
@@ -70,6 +73,9 @@ def status_cell(result: ProgramResult) -> Text:
 
 
 def pc_cell(pc: int, locate: Locator | None = None) -> Text:
+    """pc, then what the locator says (`file:line`, and the source text on its own line).
+    The pc columns never wrap: a long line is cut short with an ellipsis, so a
+    location is never split into something that reads like another line number."""
     cell = Text(str(pc))
     where = locate(pc) if locate else None
     if where:
@@ -85,7 +91,7 @@ def result_table(results: Iterable[ProgramResult], locate: Locator | None = None
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("status", overflow="fold")
     table.add_column("cycles", justify="right", no_wrap=True)
-    table.add_column("pc", overflow="fold", max_width=32)
+    table.add_column("pc", no_wrap=True, overflow="ellipsis", max_width=26)
     table.add_column("registers (non-zero)", overflow="fold", min_width=12)
     table.add_column("output", overflow="fold", min_width=8)
     for r in results:
@@ -196,7 +202,7 @@ def summary_view(
                       title_justify="left", show_edge=False, pad_edge=False)
         table.add_column("#", justify="right", style="dim")
         table.add_column("reason", style="bold red")
-        table.add_column("pc")
+        table.add_column("pc", no_wrap=True, overflow="ellipsis", max_width=50)
         table.add_column("cycles", justify="right")
         for r in faults:
             table.add_row(str(r.index), r.reason or "", pc_cell(r.pc, locate), f"{r.cycles:,}")
