@@ -25,7 +25,7 @@ from ncpu_cli.image import FORMAT_NAME, FORMAT_VERSION, Image, from_yaml, image_
 from ncpu_cli.isa import MASK32
 from ncpu_cli.machine.config import MAX_MEM_WORDS
 
-IMAGE_FORMATS = ("yaml", "readmemh", "bin", "json")  # can be read back
+IMAGE_FORMATS = ("yaml", "readmemh", "bin", "json", "listing")  # can be read back
 FORMATS = IMAGE_FORMATS + ("listing", "symbols")
 EXTENSION = {
     "yaml": ".yaml",
@@ -43,6 +43,8 @@ BY_EXTENSION = {
     ".readmemh": "readmemh",
     ".bin": "bin",
     ".json": "json",
+    ".lst": "listing",
+    ".sym": "symbols",
 }
 
 
@@ -245,6 +247,32 @@ def to_listing(image: Image, sources: dict[str, str] | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
+_LISTING_HEAD = re.compile(r";\s*(\S+) listing: .*entry 0x([0-9a-fA-F]+)")
+_LISTING_ROW = re.compile(r"\s*([0-9a-fA-F]{4,})\s+([0-9a-fA-F]{8})(?:\s|$)")
+
+
+def from_listing(text: str, name: str) -> Image:
+    """The words and entry of a listing (labels and the source map are not kept)."""
+    lines = text.splitlines()
+    head = _LISTING_HEAD.match(lines[0]) if lines else None
+    if head is None:
+        raise ImageError(f"{name}:1: not an ncpu listing (no `; <isa> listing: ...` header)")
+    words: list[int] = []
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip() or line.lstrip().startswith(";"):
+            continue
+        row = _LISTING_ROW.match(line)
+        if row is None:
+            raise ImageError(f"{name}:{lineno}: expected `address word ...`, got {line.strip()[:40]!r}")
+        addr, word = int(row.group(1), 16), int(row.group(2), 16)
+        if addr != len(words):
+            raise ImageError(f"{name}:{lineno}: address 0x{addr:04x} out of order (expected 0x{len(words):04x})")
+        words.append(word)
+    if not words:
+        raise ImageError(f"{name}: listing holds no words")
+    return Image(words=words, entry=int(head.group(2), 16), isa=head.group(1))
+
+
 def to_symbols(image: Image) -> str:
     items = sorted(image.symbols.items(), key=lambda kv: (kv[1], kv[0]))
     width = max((len(n) for n, _ in items), default=0)
@@ -286,6 +314,8 @@ def guess_format(name: str, data: bytes) -> str | None:
         return None
     if body[0].startswith("{"):
         return "json"
+    if _LISTING_HEAD.match(body[0]):
+        return "listing"
     if any(ln.startswith("format:") for ln in body[:8]):
         return "yaml"
     bare = re.sub(r"//[^\n]*", "", re.sub(r"/\*.*?\*/", " ", text, flags=re.S))
@@ -304,11 +334,16 @@ def parse(data: bytes, name: str, fmt: str | None = None) -> Image:
     fmt = fmt or guess_format(name, data)
     if fmt == "bin":
         return from_bin(data, name)
+    if fmt == "symbols":
+        raise ImageError(
+            f"{name}: a symbol table holds no words; use an image "
+            "(yaml, readmemh, bin, json or listing)"
+        )
     if fmt not in IMAGE_FORMATS:
         what = (
             f"cannot read {fmt!r} files"
             if fmt
-            else "not a recognised image (yaml, readmemh, bin or json)"
+            else "not a recognised image (yaml, readmemh, bin, json or listing)"
         )
         raise ImageError(f"{name}: {what}")
     try:
@@ -321,4 +356,6 @@ def parse(data: bytes, name: str, fmt: str | None = None) -> Image:
         return from_yaml(text, name)
     if fmt == "json":
         return from_json(text, name)
+    if fmt == "listing":
+        return from_listing(text, name)
     return from_readmemh(text, name)

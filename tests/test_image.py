@@ -375,3 +375,28 @@ def test_listing_shows_address_word_and_source_text() -> None:
     assert rows[0].endswith("  main: add r1, r2, r3") and "prog.s:1 " in rows[0]
     assert "beq r1, r2, yes" in rows[1]
     assert ".word 0xffffffff" in rows[7]
+
+
+# --------------------------------------------------------------------------- listing / symbols
+
+
+def test_listing_loads_back_its_words_and_entry() -> None:
+    image = sample()
+    back = formats.parse(raw(image, "listing"), "prog.lst")
+    assert back.words == image.words and back.entry == image.entry and back.isa == image.isa
+
+
+def test_listing_is_sniffed_without_its_extension() -> None:
+    assert formats.guess_format("prog.txt", raw(sample(), "listing")) == "listing"
+
+
+def test_listing_with_a_bad_row_names_the_line() -> None:
+    text = raw(sample(), "listing").decode().splitlines()
+    text[3] = "  0001  zzzzzzzz  add r1, r2, r3"
+    with pytest.raises(ImageError, match=r"prog.lst:4: expected `address word"):
+        formats.parse("\n".join(text).encode(), "prog.lst")
+
+
+def test_symbol_table_is_refused_as_an_image() -> None:
+    with pytest.raises(ImageError, match=r"prog.sym: a symbol table holds no words"):
+        formats.parse(raw(sample(), "symbols"), "prog.sym")
