@@ -68,6 +68,9 @@ class TraceSummary:
     min_pc_target: float
     exact_status: str
     soft_halt_mass: float
+    # pc target mass on the cycle after the first jump or taken branch (None: no jump);
+    # one softmax jump keeps closed_form_pmax(N, τ) there.  Not in the JSON shape.
+    first_jump_target: float | None = None
 
     def to_json(self) -> dict:
         return {
@@ -226,6 +229,8 @@ def trace_program(
     first_div: int | None = None
     max_reg = final_reg = 0.0
     min_pc_target = 1.0
+    first_jump_target: float | None = None
+    prev_pc: int | None = None
     stopped = None
     done = 0
     with torch.no_grad():
@@ -248,6 +253,9 @@ def trace_program(
                 else:
                     metrics[h] = head_metrics(p[0], target)
             min_pc_target = min(min_pc_target, metrics["pc"]["target"])
+            if first_jump_target is None and prev_pc is not None and pc != prev_pc + 1:
+                first_jump_target = metrics["pc"]["target"]  # the previous instruction jumped
+            prev_pc = pc
             reg_err = _reg_error(soft, exact)
             max_reg = max(max_reg, reg_err)
             final_reg = reg_err
@@ -276,6 +284,7 @@ def trace_program(
             min_pc_target=min_pc_target if done else 1.0,
             exact_status=status,
             soft_halt_mass=float(soft.halt_mass[0]),
+            first_jump_target=first_jump_target,
         )
     return Trace(config.addressing, float(config.temperature), n, records, summary,
                  exact_reason=reason if status == FAULT else None, stopped=stopped, window=window)
@@ -314,18 +323,35 @@ class SweepRow:
     final_error: float
     cycles: int
     exact_status: str
+    first_jump_target: float | None = None  # pc target mass right after the first jump
+    closed_form: float = 1.0  # what one jump keeps under this addressing (N + 1 slots)
 
     def to_json(self) -> dict:
         return {
             "mem_words": self.mem_words,
             "temperature": self.temperature,
             "addressing": self.addressing,
+            "first_jump_target": self.first_jump_target,
+            "closed_form": self.closed_form,
             "min_target": self.min_target,
             "first_divergence": self.first_divergence,
             "final_error": self.final_error,
             "cycles": self.cycles,
             "exact_status": self.exact_status,
         }
+
+
+def _one_jump(mode: str, n: int, tau: float) -> float:
+    """Mass a jump keeps on its exact target: the jump pointer normalises over N + 1
+    slots (memory and "outside"); the "outside" share faults (target) and leaves the
+    running pc, so what runs on is the distribution over the N words -- for softmax
+    exactly the closed form ``1 / (1 + (N − 1)·e^(−1/τ))``."""
+    if mode == "softmax":
+        return addr.closed_form_pmax(n, tau)
+    if mode == "sparsemax" and tau > 1:  # the only leaking sparsemax: τ > 1
+        p = addr.sparsemax(addr.onehot_scores(torch.tensor(0), n + 1, torch.float64), tau)
+        return float(p[0] / p[:n].sum())
+    return 1.0
 
 
 def sweep(
@@ -339,8 +365,10 @@ def sweep(
     cycles: int | None = None,
     cap: int = DEFAULT_CAP,
 ) -> list[SweepRow]:
-    """One trace per (N, τ, addressing); rows (N, τ, mode, min target mass, first
-    divergence, final register error)."""
+    """One trace per (N, τ, addressing); rows (N, τ, mode, pc target mass after the
+    first jump and its closed form, min target mass, first divergence, final register
+    error).  The closed form is p_max of one jump, ``1 / (1 + (N − 1)·e^(−1/τ))`` for
+    softmax (:func:`_one_jump`), 1 for sparsemax (τ ≤ 1) and hard."""
     rows = []
     for n in mem_words:
         for tau in temperatures:
@@ -349,7 +377,8 @@ def sweep(
                 t = trace_program(image, cfg, inp, cycles=cycles, cap=cap, record=False)
                 s = t.summary
                 rows.append(SweepRow(n, float(tau), mode, s.min_pc_target, s.first_divergence,
-                                     s.final_reg_error, s.cycles, s.exact_status))
+                                     s.final_reg_error, s.cycles, s.exact_status,
+                                     s.first_jump_target, _one_jump(mode, n, float(tau))))
     return rows
 
 

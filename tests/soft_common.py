@@ -3,10 +3,12 @@ field-by-field comparison of soft results against the exact executor."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
 import torch
 import yaml
 
@@ -15,9 +17,27 @@ from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput, parse_register, parse_word
 from ncpu_cli.machine.result import ProgramResult
 
-# The soft tests are many small tensor ops: one thread avoids oversubscribing the
-# cores when pytest-xdist runs two workers (and is faster for these sizes).
-torch.set_num_threads(1)
+
+@contextmanager
+def torch_threads(n: int):
+    """torch's intra-op threads set to `n` inside the block, restored afterwards."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """The soft tests are many small tensor ops: one thread avoids oversubscribing the
+    cores when pytest-xdist runs two workers (and is faster for these sizes).  Scoped
+    to each test of a module that imports this fixture, and restored after it, so it
+    never leaks into other tests."""
+    with torch_threads(1):
+        yield
+
 
 PROGRAMS = Path(__file__).resolve().parent.parent / "programs"
 NAMES = sorted(p.stem for p in PROGRAMS.glob("*.s"))

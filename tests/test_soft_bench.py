@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import soft_common  # noqa: F401  (one torch thread)
+from soft_common import one_torch_thread  # noqa: F401  (fixture: one torch thread per test)
 
 from ncpu_cli.bench.soft import bench_program, bench_soft
 from ncpu_cli.machine.config import MachineConfig
@@ -14,7 +14,9 @@ def test_rows():
     rows = bench_soft(batches=(1, 4), dtypes=("float32", "float64"), cycles=16)
     assert len(rows) == 4
     for r in rows:
-        assert {"engine", "device", "batch", "dtype", "cycles", "seconds", "ips"} <= set(r)
+        assert {"engine", "device", "batch", "dtype", "cycles", "seconds", "ips",
+                "running"} <= set(r)
+        assert r["running"] > 0.99  # the benchmark times programs that really run
         assert r["engine"] == "soft" and r["device"] == "cpu" and r["cycles"] == 16
         assert r["seconds"] > 0 and r["ips"] > 0
     assert [(r["dtype"], r["batch"]) for r in rows] == [("float32", 1), ("float32", 4),

@@ -5,9 +5,8 @@ machine without a CUDA GPU; asking for `cuda` there is a clear RunError."""
 from __future__ import annotations
 
 import pytest
-import soft_common  # noqa: F401  (one torch thread)
 import torch
-from soft_common import assert_same, image, program_groups
+from soft_common import assert_same, image, one_torch_thread, program_groups  # noqa: F401  (fixture)
 
 from ncpu_cli.errors import RunError
 from ncpu_cli.machine.config import MachineConfig

@@ -23,6 +23,7 @@ from soft_common import (
     config_for,
     executes_written_word,
     image,
+    one_torch_thread,  # noqa: F401  (fixture: one torch thread per test, restored)
     program_groups,
 )
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 
 import pytest
-import soft_common  # noqa: F401  (one torch thread)
 import torch
+from soft_common import one_torch_thread  # noqa: F401  (fixture: one torch thread per test)
 
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa

@@ -9,7 +9,7 @@ import math
 
 import pytest
 import torch
-from soft_common import image, program_groups
+from soft_common import image, one_torch_thread, program_groups  # noqa: F401  (fixture)
 
 from ncpu_cli.machine.addressing import closed_form_pmax, max_weight, normaliser, onehot_scores
 from ncpu_cli.machine.config import MachineConfig
@@ -96,8 +96,10 @@ def test_closed_form_of_the_softmax_leak(n, tau):
 
 
 def test_softmax_pc_head_in_a_machine_follows_the_closed_form():
-    """The first jump of a program puts p_max = closed form on its target (N + 1 slots:
-    memory plus "outside")."""
+    """The first jump of a program puts p_max = closed form on its target.  The jump
+    pointer normalises over N + 1 slots (memory plus "outside"); the "outside" share
+    is a target fault and leaves the running pc, which is renormalised over the N
+    words: exactly 1 / (1 + (N - 1)·e^(-1/τ))."""
     from ncpu_cli.image import Image
     from ncpu_cli.isa import load_isa
 
@@ -108,4 +110,5 @@ def test_softmax_pc_head_in_a_machine_follows_the_closed_form():
         m = SoftMachine(Image(words=words), config, [ProgramInput()])
         m.step()
         heads = m.step()
+        assert float(heads["pc"].max()) == pytest.approx(closed_form_pmax(n, tau), rel=1e-9)
         assert float(heads["pc"].max()) == pytest.approx(closed_form_pmax(n + 1, tau), rel=0.01)

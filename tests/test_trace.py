@@ -7,8 +7,7 @@ import csv
 import json
 
 import pytest
-import soft_common  # noqa: F401  (one torch thread)
-from soft_common import PROGRAMS, image
+from soft_common import PROGRAMS, image, one_torch_thread  # noqa: F401  (fixture)
 from typer.testing import CliRunner
 
 from ncpu_cli.cli import app
@@ -119,6 +118,21 @@ def test_sweep_rows():
     assert all(r.min_target < 1 for r in soft)
 
 
+def test_sweep_first_jump_follows_the_closed_form():
+    """The pc mass a softmax jump keeps on its target is p_max = 1 / (1 + N·e^(-1/τ))
+    over the N + 1 slots of a jump (within 1%); sparsemax and hard keep all of it."""
+    rows = sweep(image("factorial"), MachineConfig(), ProgramInput(set={1: 3}),
+                 mem_words=[64, 1024, 4096], temperatures=[0.1, 0.2, 0.5])
+    for r in rows:
+        assert r.first_jump_target is not None
+        assert r.first_jump_target == pytest.approx(r.closed_form, rel=0.01), r
+        if r.addressing != "softmax":
+            assert r.closed_form == 1.0 and r.first_jump_target == 1.0
+    leaks = [1 - r.first_jump_target for r in rows
+             if r.addressing == "softmax" and r.temperature == 0.1]
+    assert leaks == sorted(leaks) and leaks[-1] > 10 * leaks[0]  # leakage grows with N
+
+
 # ---------------------------------------------------------------- command line
 
 
@@ -198,8 +212,11 @@ def test_cli_sweep():
     assert r.exit_code == 0, r.stderr
     rows = json.loads(r.stdout)["sweep"]
     assert len(rows) == 12
+    assert {"mem_words", "temperature", "addressing", "first_jump_target", "closed_form",
+            "min_target", "first_divergence", "final_error"} <= set(rows[0])
     r = invoke(FACT, "--set", "r1=2", "--sweep-mem", "64", "--sweep-temperature", "0.1")
     assert r.exit_code == 0 and "sweep" in r.stdout and "sparsemax" in r.stdout
+    assert "min target" in r.stdout and "diverges" in r.stdout and "formula" in r.stdout
 
 
 def test_cli_exact_fault_stops_the_trace(tmp_path):

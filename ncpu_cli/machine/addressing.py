@@ -225,82 +225,110 @@ class RangePointer:
     floor(v)``, ``lo + 1`` and the out-of-range slot ``K``; every other slot
     scores 0, so after any of the three normalisers it carries one common
     weight ``base`` (0 for hard, and for sparsemax at τ ≤ 1, since the scores
-    sum to 1).  The pointer keeps ``idx (B, 3)``, ``p (B, 3)`` and ``base
-    (B,)`` (None when it is exactly 0), which is exactly the dense
-    distribution (tests compare the two), and reads, writes and mixes it in
-    O(B) plus at most one pass over the (B, K) operand."""
+    sum to 1).  The pointer keeps ``idx (..., 2)`` (slots lo, lo + 1), ``p (3,
+    ...)`` (their weights, then the out-of-range weight: slot-major, so every
+    step is an elementwise op on contiguous rows) and ``base (...)`` (None when
+    it is exactly 0), which is exactly the dense distribution (tests compare
+    the two), and reads, writes and mixes it in O(B) plus at most one pass over
+    the (B, K) operand.
+
+    `v` may have any shape: the soft machine makes its memory-address and
+    jump-target pointers as one (2, B) pointer and takes them apart with
+    ``ptr[0]``, ``ptr[1]``; reads and writes need a (B,) pointer."""
 
     def __init__(self, v: Tensor, k: int, mode: str, tau: float):
         check_mode(mode, tau)
         if k < 2:
             raise ValueError("a range pointer needs at least two slots")
         self.k = k
-        lo = torch.floor(v.detach()).clamp_(0, k - 2)  # (B,) never the last slot
-        near = lo.unsqueeze(-1) + _slots(2, v.device, v.dtype)  # (B, 2) slots lo, lo + 1
-        self.idx = torch.cat([near.long(), torch.full_like(near[:, :1], k).long()], dim=-1)  # (B, 3)
-        tent = (1 - (near - v.unsqueeze(-1)).abs()).clamp(min=0)  # (B, 2)
+        lo = torch.floor(v.detach()).clamp_(0, k - 2)  # (...,) never the last slot
+        # tent scores of slots lo and lo + 1: 1 - |v - lo - j|, j = 0, 1
+        shape = (2,) + (1,) * v.dim()
+        near = (v - lo).unsqueeze(0) - _slots(2, v.device, v.dtype).view(shape)  # (2, ...)
+        tent = torch.sub(1, near.abs()).clamp_(min=0)  # (2, ...)
         # the out-of-range slot takes what the two tent slots leave (a partition of unity)
-        c = torch.cat([tent, (1 - tent.sum(dim=-1, keepdim=True)).clamp(min=0)], dim=-1)  # (B, 3)
+        c = torch.cat([tent, torch.sub(1, tent[0]).sub_(tent[1]).clamp_(min=0).unsqueeze(0)])
+        self.idx = lo.long().unsqueeze(-1) + _slots(2, v.device, torch.long)  # (..., 2)
         zeros = k + 1 - 3  # slots scoring 0
         if mode == "softmax":
-            z = c / tau  # (B, 3)
-            m = z.detach().amax(dim=-1, keepdim=True)  # (B, 1), >= 1/(3τ) > 0 = the other slots
-            e = torch.exp(z - m)  # (B, 3)
-            e0 = torch.exp(-m)  # (B, 1)
-            total = e.sum(dim=-1, keepdim=True) + zeros * e0  # (B, 1)
-            self.p, self.base = e / total, (e0 / total).squeeze(-1)
+            z = c * (1 / tau)  # (3, ...)
+            m = z.detach().amax(dim=0)  # (...), >= 1/(3τ) > 0 = the other slots
+            e = torch.exp(z - m)  # (3, ...)
+            e0 = torch.exp(-m)  # (...)
+            inv = 1 / torch.add(e.sum(dim=0), e0, alpha=zeros)  # (...)
+            self.p, self.base = e * inv, e0 * inv
         elif mode == "sparsemax":
-            z = c / tau  # (B, 3), all >= 0
-            t_c = sparsemax_threshold(z)  # (B, 1)
+            z = c.movedim(0, -1) / tau  # (..., 3), all >= 0
+            t_c = sparsemax_threshold(z)  # (..., 1)
             if tau <= 1:  # Σz = 1/τ >= 1 keeps the threshold >= 0: nothing leaks
-                self.p, self.base = (z - t_c).clamp(min=0), None
+                self.p, self.base = (z - t_c).clamp(min=0).movedim(-1, 0), None
             else:
-                t_all = (z.sum(dim=-1, keepdim=True) - 1) / (k + 1)  # (B, 1)
-                t = torch.where(t_c >= 0, t_c, t_all)  # (B, 1)
-                self.p, self.base = (z - t).clamp(min=0), (-t).clamp(min=0).squeeze(-1)
+                t_all = (z.sum(dim=-1, keepdim=True) - 1) / (k + 1)  # (..., 1)
+                t = torch.where(t_c >= 0, t_c, t_all)  # (..., 1)
+                self.p = (z - t).clamp(min=0).movedim(-1, 0)
+                self.base = (-t).clamp(min=0).squeeze(-1)
         else:
-            self.p, self.base = hard(c), None
+            self.p, self.base = hard(c.movedim(0, -1)).movedim(-1, 0), None
+
+    @classmethod
+    def _parts(cls, k: int, idx: Tensor, p: Tensor, base: Tensor | None) -> "RangePointer":
+        ptr = cls.__new__(cls)
+        ptr.k, ptr.idx, ptr.p, ptr.base = k, idx, p, base
+        return ptr
+
+    def __getitem__(self, i: int) -> "RangePointer":
+        """The i-th pointer of a stack (along the first dimension of `v`)."""
+        return RangePointer._parts(self.k, self.idx[i], self.p[:, i],
+                                   None if self.base is None else self.base[i])
 
     @property
     def oor(self) -> Tensor:
-        """Mass on "outside the range".  (B,)"""
-        return self.p[:, 2]
+        """Mass on "outside the range".  (...,)"""
+        return self.p[2]
 
     def dense(self) -> Tensor:
-        """The full distribution.  (B, K+1)"""
-        b_sz = self.p.shape[0]
+        """The full distribution.  (..., K+1)"""
+        p = self.p.movedim(0, -1)  # (..., 3)
+        shape = p.shape[:-1] + (self.k + 1,)
         if self.base is None:
-            full = self.p.new_zeros(b_sz, self.k + 1)
+            full = p.new_zeros(shape)
         else:
-            full = self.base.unsqueeze(-1).expand(b_sz, self.k + 1)
-        return torch.scatter(full, 1, self.idx, self.p)  # (B, K+1)
+            full = self.base.unsqueeze(-1).expand(shape)
+        idx = torch.cat([self.idx, torch.full_like(self.idx[..., :1], self.k)], dim=-1)
+        return torch.scatter(full, -1, idx, p)  # (..., K+1)
 
     def _delta(self) -> Tensor:
-        """Weight of the two in-range special slots above `base`.  (B, 2)"""
-        p = self.p[:, :2]
-        return p if self.base is None else p - self.base.unsqueeze(-1)
+        """Weight of the two in-range special slots above `base`.  (2, B)"""
+        p = self.p[:2]
+        return p if self.base is None else p - self.base
 
-    def dot(self, x: Tensor) -> Tensor:
-        """``Σ_{i<K} p_i·x_i`` (a read).  x (B, K) -> (B,)"""
-        near = (self._delta() * x.gather(1, self.idx[:, :2])).sum(dim=-1)  # (B,)
+    def near(self, x: Tensor) -> Tensor:
+        """The values of `x` at the two special slots, slot-major.  x (B, K) -> (2, B)"""
+        return x.gather(1, self.idx).t()
+
+    def dot(self, x: Tensor, near: Tensor | None = None) -> Tensor:
+        """``Σ_{i<K} p_i·x_i`` (a read).  x (B, K) -> (B,); `near` = self.near(x) if known"""
+        near = self.near(x) if near is None else near  # (2, B)
+        d = self._delta()  # (2, B)
+        out = torch.addcmul(d[0] * near[0], d[1], near[1])  # (B,)
         if self.base is None:
-            return near
-        return self.base * x.sum(dim=-1) + near
+            return out
+        return torch.addcmul(out, self.base, x.sum(dim=-1))
 
-    def write(self, x: Tensor, g: Tensor, v: Tensor, *, inplace: bool = False) -> Tensor:
+    def write(self, x: Tensor, g: Tensor, v: Tensor, *, inplace: bool = False,
+              near: Tensor | None = None) -> Tensor:
         """NTM erase/add with strength g: ``x + g·p·(v - x)``.  x (B, K), g (B,), v (B,) -> (B, K)
 
-        With ``inplace`` x itself is updated (no autograd)."""
-        idx = self.idx[:, :2]  # (B, 2)
-        near = x.gather(1, idx)  # (B, 2) old values at the special slots
-        src = g.unsqueeze(-1) * self._delta() * (v.unsqueeze(-1) - near)  # (B, 2)
+        With ``inplace`` x itself is updated (no autograd).  `near` = self.near(x) if known."""
+        near = self.near(x) if near is None else near  # (2, B) old values at the special slots
+        src = ((g * self._delta()) * (v - near)).t()  # (B, 2)
         if self.base is not None:
             w = (g * self.base).unsqueeze(-1)  # (B, 1)
-            if inplace:  # x·(1 - w) + w·v (lerp_ is slow with a broadcast end point)
+            if inplace:  # x·(1 - w) + w·v (lerp_ and a 3-operand addcmul are slow here)
                 x = x.mul_(1 - w).add_(w * v.unsqueeze(-1))
             else:
-                x = x + w * (v.unsqueeze(-1) - x)
-        return x.scatter_add_(1, idx, src) if inplace else torch.scatter_add(x, 1, idx, src)
+                x = torch.addcmul(x, w, v.unsqueeze(-1) - x)
+        return x.scatter_add_(1, self.idx, src) if inplace else torch.scatter_add(x, 1, self.idx, src)
 
     def strength(self, into: Tensor, g: Tensor, *, inplace: bool = False,
                  near_only: bool = False) -> Tensor:
@@ -311,15 +339,14 @@ class RangePointer:
         if self.base is not None and not near_only:
             w = (g * self.base).unsqueeze(-1)  # (B, 1)
             into = torch.maximum(into, w, out=into) if inplace else torch.maximum(into, w)
-        idx = self.idx[:, :2]  # (B, 2) two distinct slots
-        src = torch.maximum(into.gather(1, idx), g.unsqueeze(-1) * self.p[:, :2])  # (B, 2)
-        return into.scatter_(1, idx, src) if inplace else torch.scatter(into, 1, idx, src)
+        src = torch.maximum(into.gather(1, self.idx), (g * self.p[:2]).t())  # (B, 2)
+        return into.scatter_(1, self.idx, src) if inplace else torch.scatter(into, 1, self.idx, src)
 
     def mix_into(self, x: Tensor, g: Tensor, *, inplace: bool = False) -> Tensor:
         """``x + g·p`` over the in-range slots (adds this pointer's mass to a distribution)."""
-        src = g.unsqueeze(-1) * self._delta()  # (B, 2)
+        src = (g * self._delta()).t()  # (B, 2)
         if self.base is not None:
             w = (g * self.base).unsqueeze(-1)  # (B, 1)
             x = x.add_(w) if inplace else x + w
-        return x.scatter_add_(1, self.idx[:, :2], src) if inplace else torch.scatter_add(
-            x, 1, self.idx[:, :2], src)
+        return x.scatter_add_(1, self.idx, src) if inplace else torch.scatter_add(
+            x, 1, self.idx, src)

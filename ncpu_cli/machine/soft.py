@@ -22,7 +22,16 @@ Every pointer goes through one normaliser with one temperature
 (``addressing.py``).  Halting and faults are absorbing: the share of the running
 mass that executes ``halt`` or faults moves to ``absorbed`` (and its location
 to ``done_pc``) and has no further effect; a program is *done* when at most
-1e-6 of it still runs.  Its status is then the largest absorbed outcome.
+1e-6 of it still runs, or when it has *settled* (at least half stopped, and the
+stopped mass no longer moves: :meth:`SoftMachine.run`).  Its status is the
+largest mass: an absorbed outcome, or (still running) timeout.
+
+Speed (no autograd): the big (B, N) tensors are updated in place, the new pc is
+built in a double buffer, every per-program quantity is a contiguous (B,) row
+(the fetch is computed transposed, ``(F, B)``), and on the CPU the machine steps
+with one intra-op thread (:func:`soft_cpu_threads`).  The same function,
+:func:`soft_step`, is the autograd path; ``tests/test_soft_run.py`` holds the two
+equal.
 
 With ``addressing="hard"``, or sparsemax at τ ≤ 1 (τ ≤ 0.5 is what the tests
 use), every distribution is exactly one-hot and the machine reproduces the
@@ -31,13 +40,15 @@ exact executor bit for bit.
 Self-modifying code: instructions are decoded once from the image, so a
 program that executes a word after writing it cannot run in soft mode.  The
 machine marks every word a store writes (and every word a memory patch
-changes); when at least half of a program's running pc mass sits on such a
-word, the run stops with a :class:`RunError` (checked every few cycles).
-Exact mode runs such programs.  See ``docs/soft.md``.
+changes); when at least half of a program executes such a word, the run
+stops with a :class:`RunError` (checked every few cycles).  "Half of a program"
+counts the running mass, so a leaked remnant does not trigger it.  Exact mode
+runs such programs.  See ``docs/soft.md``.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields, replace
 from typing import Sequence
 
@@ -56,7 +67,7 @@ from ncpu_cli.machine.addressing import (
     pair_first,
     tent_scores,
 )
-from ncpu_cli.machine.config import MAX_MEM_WORDS, MIN_MEM_WORDS, MachineConfig
+from ncpu_cli.machine.config import DEFAULT_MAX_CYCLES, MAX_MEM_WORDS, MIN_MEM_WORDS, MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import (
     ADDRESS,
@@ -72,12 +83,13 @@ from ncpu_cli.machine.soft_decode import (
     LINEAR,
     LINEAR_MAP,
     NREG,
-    WEIGHTS,
     ControlTable,
     build_control,
+    mix_rows,
 )
 
-LIVE_EPS = 1e-6  # a program is done when at most this much of it still runs
+LIVE_EPS = 1e-6  # a program is done when at most this much of it still runs, or
+SETTLE_EPS = 1e-6  # ... when its stopped mass is >= 1/2 and moved less than this in SYNC_EVERY cycles
 DIRTY_PC = 0.5  # running pc mass on a written word that counts as executing it
 OUTCOMES = (HALTED, OPCODE, ADDRESS, TARGET, OUTPUT_FULL)  # columns of `absorbed`
 HEADS = ("pc", "ra", "rb", "rd", "read", "write")
@@ -85,6 +97,10 @@ SYNC_EVERY = 32  # cycles between host checks (all done? self-modification? outp
 OUT_WINDOW = 32  # output slots materialised at first (doubles as the output grows)
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 MASKED = -1e30  # score of a slot outside a program's range (input cursor)
+NEVER = 2**62  # bad_cycle of a program that never executed a word it wrote
+SOFT_DEFAULT_MAX_CYCLES = 100_000  # run_soft's cycle limit when the config keeps the default
+SOFT_CAP_NOTE = (f"soft mode stops at {SOFT_DEFAULT_MAX_CYCLES:,} cycles unless --max-cycles "
+                 "is given")
 
 
 # ----------------------------------------------------------------------- state
@@ -107,11 +123,17 @@ class SoftState:
     eof: Tensor  # (B,) eof flag (0..1)
     cycles: Tensor  # (B,) int64 cycles executed while running
     dirty: Tensor  # (B, N) how strongly each word has been written (0..1)
-    bad: Tensor  # (B,) bool: executed a written word (self-modifying)
-    bad_cycle: Tensor  # (B,) int64 the cycle where that happened
+    bad_cycle: Tensor  # (B,) int64 first cycle that executed a written word, NEVER if none
+    settled: Tensor  # (B,) bool: the stopped mass is the majority and no longer changes
+    seen: Tensor  # (B, 5) `absorbed` at the previous host check (to see it settle)
 
     def tensors(self) -> dict[str, Tensor]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def bad(self) -> Tensor:
+        """(B,) bool: the program executed a word it wrote (self-modifying)."""
+        return self.bad_cycle != NEVER
 
 
 @dataclass
@@ -127,11 +149,12 @@ class Kernel:
     in_score_mask: Tensor  # (B, L+1) 0 inside a program's range 0..len, MASKED past it
     in_end: Tensor  # (B, L+1) 1 at positions >= a program's stream length (reading there = eof)
     linear_map: Tensor  # (3, 3) weights in {-1, 0, 1}
-    reg_write_mask: Tensor  # (16,) 0 for r0, 1 elsewhere
+    reg_write_mask: Tensor  # (16, 1) 0 for r0, 1 elsewhere
     tiny: float
     guard: bool  # watch for self-modification (the image has stores, or memory was patched)
     mem_head: bool  # the image has loads or stores
     jump_head: bool  # the image has jal, jalr or branches
+    leaky: bool = False  # pointers spread a common weight over every slot (Affine)
 
     def norm(self, scores: Tensor) -> Tensor:
         return normaliser(self.mode, self.tau)(scores)
@@ -140,121 +163,170 @@ class Kernel:
 # ------------------------------------------------------------------- one cycle
 
 
-def fetch(pc: Tensor, ctl: ControlTable) -> Tensor:
-    """``pc @ C`` with the rows past the image (all the `tail` row) folded into one sum.
+def fetch(pc: Tensor, ctl: ControlTable, out: Tensor | None = None,
+          offset: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+    """``pc @ C``, transposed: one (B,) row per column of the control table.
 
-    pc (B, N); ctl.table (S, F) shared, or (B, S, F) one per program -> (B, F)"""
-    table = ctl.table
-    size = table.shape[-2]
-    head = pc[:, :size]  # (B, S)
-    if size < pc.shape[1]:
-        rest = pc[:, size:].sum(dim=-1, keepdim=True)  # (B, 1) mass on words past the image
-        if ctl.extended is not None:  # one product: [pc[:, :S], rest] @ [C[:S]; tail]
-            return torch.cat([head, rest], dim=1) @ ctl.extended  # (B, F)
-        return torch.bmm(head.unsqueeze(1), table).squeeze(1) + rest * ctl.tail  # (B, F)
-    if table.dim() == 2:
-        return head @ table  # (B, F)
-    return torch.bmm(head.unsqueeze(1), table).squeeze(1)  # (B, F)
+    pc (B, N) -> (f (F, B), rest (B,) the mass past the image or None); the rows past
+    the image are folded into the tail row (:func:`~ncpu_cli.machine.soft_decode.mix_rows`),
+    and a shared table is one GEMM for the whole batch.  `offset`: see :class:`Affine`."""
+    return mix_rows(pc, ctl.table, ctl.table_t, out=out, offset=offset)
+
+
+@dataclass
+class Affine:
+    """The uniform parts of a leaky (softmax) run, kept aside inside `advance`.
+
+    Under softmax every write and every jump also touches all N slots by one common
+    amount: a store maps every far word ``x → x·(1 − w) + w·v``, a jump adds one
+    weight ``base`` to every slot of the new pc.  Applied to (B, N) tensors that is a
+    full pass per cycle; kept as per-program scalars it is O(B).  The true values are
+
+        mem = α·mem_stored + β,   pc = pc_stored + γ,   done_pc = done_stored + δ,
+
+    ``msum`` = Σ mem_stored (changes only at the two slots a store addresses).
+    :meth:`fold` writes them into the tensors (once per chunk of SYNC_EVERY cycles),
+    so outside `advance` the state is always plain."""
+
+    alpha: Tensor  # (B,)
+    beta: Tensor  # (B,)
+    msum: Tensor  # (B,)
+    gamma: Tensor  # (B,)
+    delta: Tensor  # (B,)
+
+    @staticmethod
+    def start(s: SoftState) -> "Affine":
+        zero = torch.zeros_like(s.run)
+        return Affine(torch.ones_like(s.run), zero, s.mem.sum(dim=-1), zero, zero)
+
+    def fold(self, s: SoftState) -> None:
+        s.pc.add_(self.gamma.unsqueeze(-1))
+        s.done_pc.add_(self.delta.unsqueeze(-1))
+        s.mem.mul_(self.alpha.unsqueeze(-1)).add_(self.beta.unsqueeze(-1))
+
+
+@dataclass
+class Buffers:
+    """Preallocated tensors for :func:`soft_step` when no gradient is needed."""
+
+    spare: Tensor  # (B, N) the new pc is built here; the caller swaps it with the old pc
+    scratch: Tensor  # (B, N)
+    f: Tensor | None  # (F, B) the fetched rows (shared control table only)
+    aff: Affine | None = None  # the uniform parts kept aside (leaky addressing)
+
+    @staticmethod
+    def like(s: SoftState, ctl: ControlTable) -> "Buffers":
+        f = None
+        if not ctl.per_program:
+            f = s.pc.new_empty(ctl.table.shape[-1], s.pc.shape[0])
+        return Buffers(torch.empty_like(s.pc), torch.empty_like(s.pc), f)
 
 
 def soft_step(
-    s: SoftState, k: Kernel, cycle_ok: bool = True, *, spare: Tensor | None = None,
-    scratch: Tensor | None = None,
+    s: SoftState, k: Kernel, cycle_ok: bool = True, *, bufs: Buffers | None = None,
 ) -> tuple[SoftState, dict]:
     """One cycle of every program.  Pure: returns the new state and the heads.
 
-    With ``spare`` and ``scratch`` ((B, N) buffers, no autograd) the step instead
-    updates the big tensors of `s` in place and builds the new pc in `spare`;
-    the caller then owns the old pc as its next spare (see
-    :meth:`SoftMachine.advance`).
+    With ``bufs`` (no autograd) the step instead updates the big tensors of `s` in
+    place and builds the new pc in ``bufs.spare``; the caller then owns the old pc
+    as its next spare (see :meth:`SoftMachine.advance`).  Both ways compute the
+    same numbers.
 
     heads: pc (B, N); rd, ra, rb (B, 16); read = write = the memory-address
     pointer, jump = the jump-target pointer (:class:`RangePointer` over N + 1
     slots, the last "outside memory"; None when the image has no loads/stores,
     or no jumps/branches)."""
     ctl, cols, n = k.ctl, k.ctl.cols, k.n
-    b_sz = s.pc.shape[0]
-    norm = k.norm
-    alive = s.run > LIVE_EPS  # (B,) bool
+    inplace = bufs is not None
+    aff = bufs.aff if inplace else None  # uniform parts kept aside (see Affine)
+    pc = s.pc  # (B, N); with `aff`, the true pc is pc + aff.gamma
+    alive = (s.run > LIVE_EPS) & ~s.settled  # (B,) bool
     if not cycle_ok:
         alive = torch.zeros_like(alive)
-    alive_f = alive.to(s.run.dtype)  # (B,)
-    r = s.run * alive_f  # (B,) running mass that executes this cycle
-    pc = s.pc  # (B, N)
+    r = s.run * alive  # (B,) running mass that executes this cycle
 
-    # -- fetch: f = pc @ C (rows past the image folded into one column)
-    f = fetch(pc, ctl)  # (B, F)
+    # -- fetch: f = (pc @ C)ᵀ, one (B,) row per column
+    f, rest = fetch(pc, ctl, bufs.f if inplace else None,
+                    aff.gamma if aff is not None else None)  # (F, B), (B,) or None
 
     def col(name: str) -> Tensor:
-        return f[:, cols[name]]  # (B,)
+        return f[cols[name]]  # (B,)
 
-    inplace = spare is not None
-    sel = f[:, ctl.sel: ctl.sel + 3 * NREG].reshape(b_sz, 3, NREG)  # (B, 3, 16) rd, ra, rb
-    reg_vals = (sel * s.regs.unsqueeze(1)).sum(dim=-1)  # (B, 3)
-    a, b = reg_vals[:, 1], reg_vals[:, 2]  # (B,) ra, rb values
-
-    # -- the two addresses: memory (ld/st) and jump target (jal/jalr/branch)
+    sel = f[ctl.sel: ctl.sel + 3 * NREG].view(3, NREG, -1)  # (3, 16, B) rd, ra, rb
+    # registers register-major inside the step: every (B,) broadcast is then contiguous
+    # (the state keeps them as the (B, 16) transpose of this, so it is a view both ways)
+    regs_t = s.regs.t().contiguous()  # (16, B)
+    ab = (sel[1:] * regs_t).sum(dim=1)  # (2, B) values of ra, rb
+    a, b = ab[0], ab[1]  # (B,)
     last = pc[:, n - 1]  # (B,) running off the end from the last word
-    seq_ok = r * (1 - last)  # (B,) weight of effects of sequential instructions
+    if aff is not None:
+        last = last + aff.gamma
+    seq_ok = r - r * last  # (B,) weight of effects of sequential instructions
     zero = torch.zeros_like(r)  # (B,)
+
+    # -- the two addresses, base·a + imm, as one (2, B) pointer: memory (ld/st), jump target
     mem_ptr = jump_ptr = None
     mem_oor = jump_oor = zero
-    if k.mem_head:
-        mem_ptr = RangePointer(col("mem_base") * a + col("mem_imm"), n, k.mode, k.tau)
-        mem_oor = mem_ptr.oor  # (B,)
-    if k.jump_head:
-        jump_ptr = RangePointer(col("jump_base") * a + col("jump_imm"), n, k.mode, k.tau)
-        jump_oor = jump_ptr.oor  # (B,)
+    if k.mem_head or k.jump_head:
+        m0, b0 = cols["mem_imm"], cols["mem_base"]
+        both = RangePointer(torch.addcmul(f[m0: m0 + 2], f[b0: b0 + 2], a), n, k.mode, k.tau)
+        if k.mem_head:
+            mem_ptr = both[0]
+            mem_oor = mem_ptr.oor  # (B,)
+        if k.jump_head:
+            jump_ptr = both[1]
+            jump_oor = jump_ptr.oor  # (B,)
 
-    # -- register write: value U and strength G per program (NTM add/erase)
+    # -- register write: value u and strength g per program (NTM add/erase)
     imm_alu = col("imm_alu")  # (B,)
-    lin = soft_alu.linear(a, b, imm_alu, k.linear_map)  # (B, 3) add, sub, addi
-    parts = [lin, col("const").unsqueeze(-1)]
+    parts = [soft_alu.linear(a, b, imm_alu, k.linear_map), col("const").unsqueeze(0)]  # (3, B), (1, B)
     if ctl.fns:
-        parts.append(soft_alu.sources(ctl.fns, a, b + imm_alu))  # (B, fns) b: rb or imm
-    src_vals = torch.cat(parts, dim=-1)  # (B, P)
+        parts.append(soft_alu.sources(ctl.fns, a, b + imm_alu))  # (fns, B) b: rb or imm
     first = cols["src:" + LINEAR[0]]
-    src_w = f[:, first: first + src_vals.shape[1]]  # (B, P)
-    u = torch.linalg.vecdot(src_w, src_vals)  # (B,) before the gates
-    g = col("plain")  # (B,)
-
-    w_load, w_store = col("load"), col("store")  # (B,)
+    n_src = 4 + len(ctl.fns)
+    u = torch.linalg.vecdot(f[first: first + n_src], torch.cat(parts), dim=0)  # (B,)
+    w_load, w_store, w_mem = col("load"), col("store"), col("memw")  # (B,)
+    g = col("gw")  # (B,) plain + load + in
     mem = s.mem
+    near = None
     if ctl.has("load"):
-        u = u + w_load * mem_ptr.dot(mem)
-        g = g + w_load * (1 - mem_oor)
+        near = mem_ptr.near(mem)  # (2, B)
+        u = torch.addcmul(u, w_load, mem_ptr.dot(mem, near) if aff is None
+                          else _affine_read(mem_ptr, near, aff, n))
+        g = g - w_load * mem_oor
     in_pos, eof = s.in_pos, s.eof
     if ctl.has("in"):
         w_in = col("in")  # (B,)
-        in_p = norm(tent_scores(in_pos, k.in_vals.shape[1]) + k.in_score_mask)  # (B, L+1)
+        in_p = k.norm(tent_scores(in_pos, k.in_vals.shape[1]) + k.in_score_mask)  # (B, L+1)
         in_val = torch.linalg.vecdot(in_p, k.in_vals)  # (B,)
         at_end = torch.linalg.vecdot(in_p, k.in_end)  # (B,) mass reading past the stream
-        u = u + w_in * in_val
-        g = g + w_in
+        u = torch.addcmul(u, w_in, in_val)
         g_in = w_in * seq_ok  # (B,)
         in_pos = in_pos + g_in * (1 - at_end)
         eof = eof + (1 - eof) * g_in * at_end
     u, g = u * seq_ok, g * seq_ok  # sequential instructions write unless they fall off the end
     if k.jump_head:
-        jump_ok = r * (1 - jump_oor)  # (B,) a jump writes its link unless the target is bad
-        u = u + col("link") * jump_ok
-        g = g + col("jump") * jump_ok
-    rd_w = sel[:, 0] * k.reg_write_mask  # (B, 16), r0 never written
-    regs = torch.addcmul(s.regs, rd_w, u.unsqueeze(-1) - g.unsqueeze(-1) * s.regs)  # (B, 16)
+        jump_ok = r - r * jump_oor  # (B,) a jump writes its link unless the target is bad
+        u = torch.addcmul(u, col("link"), jump_ok)
+        g = torch.addcmul(g, col("jump"), jump_ok)
+    delta = torch.addcmul(u, g, regs_t, value=-1)  # (16, B) u - g·regs
+    regs_t = torch.addcmul(regs_t, sel[0] * k.reg_write_mask, delta)  # (16, B), r0 never written
+    regs = regs_t.t()  # (B, 16)
 
     # -- memory write (store) and the self-modification guard
-    dirty, bad, bad_cycle = s.dirty, s.bad, s.bad_cycle
+    dirty, bad_cycle = s.dirty, s.bad_cycle
     if k.guard:
-        if inplace:  # Σ pc·dirty without a fresh (B, N) temporary (page faults every cycle)
-            on_dirty = torch.mul(pc, dirty, out=scratch).sum(dim=-1)  # (B,)
-        else:
-            on_dirty = torch.linalg.vecdot(pc, dirty)  # (B,)
-        now_bad = (on_dirty >= DIRTY_PC) & alive  # (B,) runs a written word
-        bad_cycle = torch.where(now_bad & ~bad, s.cycles, bad_cycle)
-        bad = bad | now_bad
+        on_dirty = _on_dirty(pc, dirty, r, rest, ctl.size, bufs)  # (B,) or None: all < 1/2
+        if on_dirty is not None:
+            # (B,) at least half of the program executes a written word
+            now_bad = (r * on_dirty >= DIRTY_PC) & alive
+            bad_cycle = torch.where(now_bad, torch.minimum(bad_cycle, s.cycles), bad_cycle)
     if ctl.has("store"):
         g_st = w_store * seq_ok  # (B,)
-        mem = mem_ptr.write(mem, g_st, b, inplace=inplace)  # (B, N)
+        if aff is None:
+            mem = mem_ptr.write(mem, g_st, b, inplace=inplace, near=near)  # (B, N)
+        else:
+            _affine_write(mem_ptr, mem, g_st, b, near, aff)
         # how strongly each word was written: the two words a store points at (the
         # uniform leak to every other word is far below DIRTY_PC and is left out)
         dirty = mem_ptr.strength(dirty, g_st.detach(), inplace=inplace, near_only=True)
@@ -276,60 +348,155 @@ def soft_step(
         out_len = out_len + g_out * (1 - full)
 
     # -- branch decisions: the same normaliser over (taken, not taken)
+    jump = col("jump")  # (B,)
+    seq = col("seqw")  # (B,) everything that goes on to pc + 1 unless it faults or branches
     if ctl.branches:
-        s_br = soft_alu.branch_scores(ctl.branches, a, b)  # (B, nb)
-        taken = pair_first(s_br, k.mode, k.tau)  # (B, nb) = norm([s, -s])[..., 0]
+        taken = pair_first(soft_alu.branch_scores(ctl.branches, a, b), k.mode, k.tau)  # (nb, B)
         first = cols["br:" + ctl.branches[0]]
-        w_br = f[:, first: first + len(ctl.branches)]  # (B, nb)
-        w_taken = torch.linalg.vecdot(w_br, taken)  # (B,)
-        w_not = w_br.sum(dim=-1) - w_taken  # (B,)
-    else:
-        w_taken = w_not = zero
+        w_taken = torch.linalg.vecdot(f[first: first + len(ctl.branches)], taken, dim=0)  # (B,)
+        jump = jump + w_taken
+        seq = seq - w_taken
 
     # -- next pc: "pc + 1" (a shift) or "jump"; stopped mass is absorbed
-    w_mem = w_load + w_store
-    seq = col("plain") + col("in") + w_mem * (1 - mem_oor) + w_out * (1 - full) + w_not  # (B,)
-    jump = col("jump") + w_taken  # (B,)
-    stops = torch.stack(  # (B, 5) halted, opcode, address, target, output-full
-        [col("halt"), col("illegal"), w_mem * mem_oor, seq * last + jump * jump_oor, w_out * full],
-        dim=-1)
-    stop = stops.sum(dim=-1)  # (B,)
-    # share that goes on running, from the fetched weights themselves (their sum is Σpc):
+    mem_fault = w_mem * mem_oor  # (B,)
+    out_full = w_out * full  # (B,)
+    # (a difference of fetched sums: clamped, rounding must not make a weight negative)
+    seq = (seq - mem_fault - out_full).clamp_(min=0)  # (B,)
+    jump_fault = jump * jump_oor  # (B,)
+    # (B, 5) halted, opcode, address, target, output-full
+    stops = torch.stack([col("halt"), col("illegal"), mem_fault,
+                         torch.addcmul(jump_fault, seq, last), out_full])
+    stop = stops.sum(dim=0)  # (B,)
+    # share that goes on running, from the fetched weights themselves (`total` is Σpc):
     # dividing by it keeps Σpc = 1 to rounding instead of letting errors compound
-    total = f[:, : len(WEIGHTS) + len(ctl.branches)].sum(dim=-1)  # (B,) = Σpc
-    keep = seq * (total - last) + jump * (1 - jump_oor)  # (B,) = Σ of the next pc before scaling
+    keep = torch.addcmul(jump - jump_fault, seq, col("total") - last)  # (B,) Σ next pc before scaling
     moving = alive & (keep > k.tiny)  # (B,)
-    scale = torch.where(moving, 1 / torch.where(moving, keep, torch.ones_like(keep)), zero)  # (B,)
-    stay = 1 - moving.to(pc.dtype)  # (B,)
+    scale = moving / torch.where(moving, keep, torch.ones_like(keep))  # (B,) 1/keep or 0
+    stay = ~moving  # (B,) programs whose pc stays where it is
     # new pc = scale·(seq·shift(pc) + jump·jump_p) + stay·pc
+    a_seq, a_jump = scale * seq, scale * jump  # (B,)
     if inplace:
-        new_pc = spare  # (B, N)
-        new_pc[:, 0] = 0
-        torch.mul(pc[:, :-1], (scale * seq).unsqueeze(-1), out=new_pc[:, 1:])
-        new_pc.addcmul_(pc, stay.unsqueeze(-1))
+        new_pc = bufs.spare  # (B, N)
+        torch.mul(pc[:, :-1], a_seq.unsqueeze(-1), out=new_pc[:, 1:])
+        # slot 0 gets no shifted mass (with `aff`: cancel the offset there); written
+        # after the shift, while the rows' first cache lines are still warm
+        new_pc[:, 0] = 0 if aff is None else -(aff.gamma * a_seq)
+        if pc.device.type != "cpu" or bool(stay.any()):  # on the CPU the check is cheap
+            new_pc.addcmul_(pc, stay.unsqueeze(-1))
     else:
-        new_pc = torch.nn.functional.pad(pc[:, :-1] * (scale * seq).unsqueeze(-1), (1, 0))
+        new_pc = torch.nn.functional.pad(pc[:, :-1] * a_seq.unsqueeze(-1), (1, 0))
         new_pc = torch.addcmul(new_pc, pc, stay.unsqueeze(-1))  # (B, N)
-    if k.jump_head:
-        new_pc = jump_ptr.mix_into(new_pc, scale * jump, inplace=inplace)  # (B, N)
-    absorbed = s.absorbed + r.unsqueeze(-1) * stops  # (B, 5)
+    if k.jump_head and aff is not None:  # the jump's uniform part joins the offset
+        new_pc.scatter_add_(1, jump_ptr.idx, (a_jump * jump_ptr._delta()).t())
+    elif k.jump_head:
+        new_pc = jump_ptr.mix_into(new_pc, a_jump, inplace=inplace)  # (B, N)
+    if aff is not None:
+        gamma = torch.addcmul(a_seq * aff.gamma, stay, aff.gamma)  # (B,)
+        if k.jump_head:
+            gamma = torch.addcmul(gamma, a_jump, jump_ptr.base)
+    # (kept outcome-major inside, like the registers: (B, 5) is a view of a (5, B) tensor)
+    absorbed = torch.addcmul(s.absorbed.t().contiguous(), stops, r).t()  # (B, 5)
+    r_stop = (r * stop).unsqueeze(-1)  # (B, 1)
     if inplace:
-        done_pc = s.done_pc.addcmul_(pc, (r * stop).unsqueeze(-1))  # (B, N)
+        done_pc = s.done_pc.addcmul_(pc, r_stop)  # (B, N)
+        if aff is not None:
+            aff.delta = torch.addcmul(aff.delta, aff.gamma, r_stop.squeeze(-1))
+            aff.gamma = gamma
     else:
-        done_pc = torch.addcmul(s.done_pc, pc, (r * stop).unsqueeze(-1))  # (B, N)
-    run = (s.run - r * stop).clamp(min=0)  # (B,)
+        done_pc = torch.addcmul(s.done_pc, pc, r_stop)  # (B, N)
+    run = torch.addcmul(s.run, r, stop, value=-1).clamp_(min=0)  # (B,)
 
     new = SoftState(
         pc=new_pc, run=run, done_pc=done_pc, absorbed=absorbed, regs=regs, mem=mem,
         out=out, out_far=out_far, out_len=out_len, in_pos=in_pos, eof=eof,
-        cycles=s.cycles + alive.to(s.cycles.dtype), dirty=dirty, bad=bad, bad_cycle=bad_cycle,
+        cycles=s.cycles + (alive & (s.run >= 0.5)), dirty=dirty, bad_cycle=bad_cycle,
+        settled=s.settled, seen=s.seen,
     )
-    heads = {"pc": pc, "rd": sel[:, 0], "ra": sel[:, 1], "rb": sel[:, 2], "read": mem_ptr,
+    heads = {"pc": pc, "rd": sel[0].t(), "ra": sel[1].t(), "rb": sel[2].t(), "read": mem_ptr,
              "write": mem_ptr, "jump": jump_ptr}
     return new, heads
 
 
+def _affine_read(ptr: RangePointer, near: Tensor, aff: Affine, n: int) -> Tensor:
+    """`ptr.dot(mem)` where mem = α·stored + β; `near` = the stored values at ptr.idx."""
+    d = ptr._delta()  # (2, B)
+    near = torch.addcmul(aff.beta, near, aff.alpha)  # (2, B) true values
+    out = torch.addcmul(d[0] * near[0], d[1], near[1])  # (B,)
+    total = torch.add(aff.alpha * aff.msum, aff.beta, alpha=n)  # (B,) Σ mem
+    return torch.addcmul(out, ptr.base, total)
+
+
+def _affine_write(ptr: RangePointer, mem: Tensor, g: Tensor, v: Tensor, near: Tensor | None,
+                  aff: Affine) -> None:
+    """`ptr.write(mem, g, v)` where mem = α·stored + β: the far words through α and β,
+    the two special words written into `mem` (in place)."""
+    near = ptr.near(mem) if near is None else near  # (2, B) stored
+    true = torch.addcmul(aff.beta, near, aff.alpha)  # (2, B)
+    w = g * ptr.base  # (B,) the erase/add weight of every far word
+    keep = 1 - w
+    alpha, beta = aff.alpha * keep, torch.addcmul(aff.beta * keep, w, v)  # (B,)
+    new_true = torch.addcmul(true, g * ptr.p[:2], v - true)  # (2, B)
+    new = (new_true - beta) / alpha  # (2, B) stored
+    mem.scatter_(1, ptr.idx, new.t())
+    aff.msum = aff.msum + (new - near).sum(dim=0)
+    aff.alpha, aff.beta = alpha, beta
+
+
+def _on_dirty(pc: Tensor, dirty: Tensor, r: Tensor, rest: Tensor | None, size: int,
+              bufs: Buffers | None) -> Tensor | None:
+    """Share of the running pc on written words, Σ pc·dirty (B,) -- or None when the
+    mass it stands for (times `r`, the running mass) is surely below DIRTY_PC for
+    every program.
+
+    On the CPU (in place) a cheap bound comes first: the mass on written words of the
+    image plus all the mass past the image (dirty <= 1); only when that reaches
+    DIRTY_PC for some program is the full (B, N) product computed."""
+    if bufs is None:
+        return torch.linalg.vecdot(pc, dirty)  # (B,)
+    gamma = bufs.aff.gamma if bufs.aff is not None else None  # the true pc is pc + gamma
+    if pc.device.type == "cpu" and rest is not None and 2 * size <= pc.shape[1]:
+        near = torch.linalg.vecdot(pc[:, :size], dirty[:, :size])  # (B,)
+        if gamma is not None:
+            near = torch.addcmul(near, gamma, dirty[:, :size].sum(dim=-1))
+        if not bool((r * (near + rest) >= DIRTY_PC).any()):
+            return None
+    # Σ pc·dirty without a fresh (B, N) temporary (page faults every cycle)
+    on = torch.mul(pc, dirty, out=bufs.scratch).sum(dim=-1)  # (B,)
+    return on if gamma is None else torch.addcmul(on, gamma, dirty.sum(dim=-1))
+
+
 # ------------------------------------------------------------------- the machine
+
+
+def soft_cpu_threads() -> int:
+    """torch intra-op threads the soft machine steps with on the CPU: NCPU_SOFT_THREADS,
+    default 1."""
+    env = os.environ.get("NCPU_SOFT_THREADS", "").strip()
+    return max(1, int(env)) if env.isdigit() else 1
+
+
+class _cpu_threads:
+    """While the soft machine steps on the CPU: torch's intra-op threads set to
+    :func:`soft_cpu_threads`, restored afterwards.  A cycle is a few hundred small
+    tensor operations; with two threads the second mostly spin-waits between them,
+    which on a busy 2-core machine costs more than the big operations gain
+    (measured: docs/soft.md, "Speed")."""
+
+    def __init__(self, device: torch.device):
+        self.want = soft_cpu_threads() if device.type == "cpu" else None
+        self.old = None
+
+    def __enter__(self):
+        if self.want is not None and torch.get_num_threads() != self.want:
+            self.old = torch.get_num_threads()
+            torch.set_num_threads(self.want)
+        return self
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            torch.set_num_threads(self.old)
+        return False
+
 
 
 def _device(config: MachineConfig) -> torch.device:
@@ -457,24 +624,28 @@ class SoftMachine:
         self.kernel = Kernel(
             ctl=ctl, mode=config.addressing, tau=float(config.temperature), n=n,
             max_out=config.max_out, in_vals=in_vals, in_score_mask=in_mask, in_end=in_end,
-            linear_map=torch.tensor(LINEAR_MAP, **kw), reg_write_mask=_r0_mask(**kw),
+            linear_map=torch.tensor(LINEAR_MAP, **kw), reg_write_mask=_r0_mask(**kw).unsqueeze(-1),
             tiny=float(torch.finfo(dtype).tiny),
             guard=ctl.has("store") or bool(patched.any()),
             mem_head=ctl.has("load") or ctl.has("store"),
             jump_head=ctl.has("jal") or ctl.has("jalr") or ctl.has("branch"),
+            leaky=config.addressing == "softmax" or (
+                config.addressing == "sparsemax" and float(config.temperature) > 1),
         )
         pc = torch.zeros(b_sz, n, **kw)  # (B, N)
         pc[torch.arange(b_sz), torch.tensor([im.entry for im in images])] = 1
         width = min(config.max_out, OUT_WINDOW)
         self.state = SoftState(
             pc=pc, run=torch.ones(b_sz, **kw), done_pc=torch.zeros(b_sz, n, **kw),
-            absorbed=torch.zeros(b_sz, len(OUTCOMES), **kw), regs=regs, mem=mem,
+            absorbed=torch.zeros(len(OUTCOMES), b_sz, **kw).t(), regs=regs, mem=mem,
             out=torch.zeros(b_sz, width, **kw), out_far=torch.zeros(b_sz, **kw),
             out_len=torch.zeros(b_sz, **kw), in_pos=torch.zeros(b_sz, **kw),
             eof=torch.zeros(b_sz, **kw),
             cycles=torch.zeros(b_sz, dtype=torch.long, device=device),
-            dirty=patched, bad=torch.zeros(b_sz, dtype=torch.bool, device=device),
-            bad_cycle=torch.zeros(b_sz, dtype=torch.long, device=device),
+            dirty=patched,
+            bad_cycle=torch.full((b_sz,), NEVER, dtype=torch.long, device=device),
+            settled=torch.zeros(b_sz, dtype=torch.bool, device=device),
+            seen=torch.zeros(b_sz, len(OUTCOMES), **kw),
         )
 
     # -- state views -------------------------------------------------------
@@ -514,7 +685,8 @@ class SoftMachine:
 
     @property
     def done(self) -> Tensor:
-        return self.state.run <= LIVE_EPS  # (B,) bool
+        """(B,) bool: at most LIVE_EPS still runs, or the program has settled (see `run`)."""
+        return (self.state.run <= LIVE_EPS) | self.state.settled
 
     # -- driving -----------------------------------------------------------
     def step(self) -> dict[str, Tensor | None]:
@@ -524,7 +696,9 @@ class SoftMachine:
         that uses it this cycle (e.g. `read` without a load)."""
         self._room_for_output(1)
         weights = self._head_weights()
-        self.state, heads = soft_step(self.state, self.kernel, self.cycle < self.config.max_cycles)
+        with _cpu_threads(self.device):
+            self.state, heads = soft_step(self.state, self.kernel,
+                                          self.cycle < self.config.max_cycles)
         if self.cycle < self.config.max_cycles:
             self.cycle += 1
         self._check_self_modification()
@@ -540,7 +714,7 @@ class SoftMachine:
         """Step `cycles` cycles (fewer at the cycle limit), checking the host every few."""
         left = min(int(cycles), self.config.max_cycles - self.cycle)
         grad = torch.enable_grad() if self._needs_grad() else torch.no_grad()
-        with grad:
+        with grad, _cpu_threads(self.device):
             while left > 0:
                 chunk = min(SYNC_EVERY, left)
                 self._room_for_output(chunk)
@@ -549,20 +723,39 @@ class SoftMachine:
                     for _ in range(chunk):
                         state, _ = soft_step(state, self.kernel)
                 else:
-                    spare = torch.empty_like(state.pc)  # (B, N) the pc double buffer
-                    scratch = torch.empty_like(state.pc)  # (B, N)
+                    bufs = self._buffers(state)
+                    if self.kernel.leaky:
+                        bufs.aff = Affine.start(state)
                     for _ in range(chunk):
                         old_pc = state.pc
-                        state, _ = soft_step(state, self.kernel, spare=spare, scratch=scratch)
-                        spare = old_pc
+                        state, _ = soft_step(state, self.kernel, bufs=bufs)
+                        bufs.spare = old_pc
+                    if bufs.aff is not None:
+                        bufs.aff.fold(state)
+                        bufs.aff = None
                 self.state = state
                 self.cycle += chunk
                 left -= chunk
                 self._check_self_modification()
         return self
 
+    def _buffers(self, state: SoftState) -> Buffers:
+        """The step's buffers, kept from chunk to chunk while the batch keeps its size."""
+        bufs = getattr(self, "_bufs", None)
+        if bufs is None or bufs.spare.shape != state.pc.shape or any(
+                b is state.pc for b in (bufs.spare, bufs.scratch)):
+            bufs = Buffers.like(state, self.kernel.ctl)
+        self._bufs = bufs
+        return bufs
+
     def run(self, progress=None, *, compact: bool = True) -> "SoftMachine":
         """Run until every program is done or the cycle limit is reached.
+
+        A program is done when at most LIVE_EPS of it still runs -- or when it has
+        *settled*: at least half of it has stopped (so the largest mass is a halt or
+        a fault) and its stopped mass moved by at most SETTLE_EPS over the last
+        SYNC_EVERY cycles.  Under softmax a leaked remnant can go on looping for
+        ever; a settled program stops there instead of running to the cycle limit.
 
         With `compact` (and no autograd), programs that are done are set aside
         once a quarter of the batch is, so the cycles that remain only pay for
@@ -574,6 +767,7 @@ class SoftMachine:
         try:
             while self.cycle < self.config.max_cycles:
                 self.advance(SYNC_EVERY)
+                self._settle()
                 n_done = int(self.done.sum())
                 live = self.state.run.shape[0]
                 if progress is not None:
@@ -589,6 +783,15 @@ class SoftMachine:
                 self._rows = None
         return self
 
+    def _settle(self) -> None:
+        """Mark programs whose stopped mass is the majority and has stopped moving."""
+        s = self.state
+        with torch.no_grad():
+            absorbed = s.absorbed.detach()
+            still = (absorbed - s.seen).abs().amax(dim=-1) <= SETTLE_EPS  # (B,)
+            settled = s.settled | (still & (absorbed.sum(dim=-1) >= 0.5))
+            self.state = replace(s, settled=settled, seen=absorbed.clone())
+
     def _set_aside(self, full: SoftState | None) -> SoftState:
         """Move the rows of done programs out of the live state into `full` (B rows)."""
         s = self.state
@@ -598,7 +801,7 @@ class SoftMachine:
             full = SoftState(**{k: v.clone() for k, v in s.tensors().items()})
         else:
             full = _merge(full, s, rows)
-        keep = torch.nonzero(s.run > LIVE_EPS).flatten()  # (B',)
+        keep = torch.nonzero(~self.done).flatten()  # (B',)
         self.state = SoftState(**{k: v.index_select(0, keep) for k, v in s.tensors().items()})
         self._rows = rows.index_select(0, keep)
         k = self.kernel
@@ -615,8 +818,9 @@ class SoftMachine:
         """One ProgramResult per program (index order), like the exact executor's."""
         s = self.state
         with torch.no_grad():
-            done = (s.run <= LIVE_EPS).cpu()
-            outcome = s.absorbed.argmax(dim=-1).cpu()
+            # the largest mass decides: an outcome of the stopped mass, or still running
+            masses = torch.cat([s.absorbed.detach(), s.run.detach().unsqueeze(-1)], dim=-1)
+            outcome = masses.argmax(dim=-1).cpu()  # (B,) index into OUTCOMES, or 5: running
             pc = self.pc.argmax(dim=-1).cpu()
             regs = s.regs.detach()
             n_out = torch.round(s.out_len).clamp(0, self.config.max_out).long().cpu()
@@ -636,7 +840,7 @@ class SoftMachine:
             cycles = s.cycles.cpu().tolist()
         results = []
         for i in range(self.batch):
-            if bool(done[i]):
+            if int(outcome[i]) < len(OUTCOMES):
                 kind = OUTCOMES[int(outcome[i])]
                 status, reason = (HALTED, None) if kind == HALTED else (FAULT, kind)
             else:
@@ -657,11 +861,8 @@ class SoftMachine:
         """Which heads some program uses this cycle (a host sync; used by `step` only)."""
         ctl, s = self.kernel.ctl, self.state
         with torch.no_grad():
-            size = ctl.size
-            uses = ctl.uses  # (S+1, 5) rd ra rb load store
-            m = fetch(s.pc, replace(ctl, table=uses[..., :-1, :], tail=uses.reshape(-1, 5)[size],
-                                    extended=uses if uses.dim() == 2 else None))  # (B, 5)
-            m = (m * (s.run > LIVE_EPS).unsqueeze(-1)).amax(dim=0).cpu().tolist()
+            m, _ = mix_rows(s.pc, ctl.uses)  # (5, B) rd ra rb load store
+            m = (m * (s.run > LIVE_EPS)).amax(dim=1).cpu().tolist()
         return {"rd": m[0] > 0, "ra": m[1] > 0, "rb": m[2] > 0, "read": m[3] > 0, "write": m[4] > 0}
 
     def _room_for_output(self, cycles: int) -> None:
@@ -700,7 +901,7 @@ class SoftMachine:
             raise RunError(
                 f"program {i} executes a word it wrote (self-modifying code, cycle "
                 f"{cycle + 1}); the soft executor decodes instructions once from "
-                f"the image -- run it with --mode exact"
+                f"the image -- exact mode runs it (ncpu run --mode exact)"
             )
 
 
@@ -762,11 +963,19 @@ def run_soft(
 ) -> list[ProgramResult]:
     """Run every program of `inputs` on the soft executor (in chunks of `chunk`).
 
-    `image` is one image for every program, or a list with one per program."""
+    `image` is one image for every program, or a list with one per program.
+
+    A soft cycle costs about a thousand times an exact one, and under softmax a
+    drifted program can loop for ever: when `config` keeps the default cycle limit
+    (DEFAULT_MAX_CYCLES), soft runs stop at SOFT_DEFAULT_MAX_CYCLES instead, and a
+    program that times out there says so (``extra["note"]``)."""
     inputs = list(inputs)
     if not inputs:
         return []
     check_config(config)
+    capped = config.max_cycles == DEFAULT_MAX_CYCLES
+    if capped:
+        config = replace(config, max_cycles=SOFT_DEFAULT_MAX_CYCLES)
     results: list[ProgramResult] = []
     for start in range(0, len(inputs), chunk):
         part = inputs[start: start + chunk]
@@ -775,6 +984,8 @@ def run_soft(
         machine.run()
         for r in machine.results(with_mem=with_mem):
             r.index += start
+            if capped and r.status == TIMEOUT:
+                r.extra["note"] = SOFT_CAP_NOTE
             results.append(r)
     return results
 
@@ -798,6 +1009,7 @@ def soft_forward(
     total = config.max_cycles if cycles is None else min(cycles, config.max_cycles)
     machine._room_for_output(total)
     s = machine.state
-    for _ in range(total):
-        s, _ = soft_step(s, machine.kernel)
+    with _cpu_threads(machine.device):
+        for _ in range(total):
+            s, _ = soft_step(s, machine.kernel)
     return s.regs, s.mem, s.out

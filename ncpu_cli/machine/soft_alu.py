@@ -27,7 +27,8 @@ MASK32 = 0xFFFF_FFFF
 
 def wrap(v: Tensor) -> Tensor:
     """Signed 32-bit wrap-around with a straight-through (identity) gradient."""
-    return v - TWO32 * torch.floor((v + TWO31) / TWO32).detach()
+    turns = torch.floor_((v.detach() + TWO31) * (1 / TWO32))  # 2^-32 is exact
+    return torch.add(v, turns, alpha=-TWO32)
 
 
 def unsigned(v: Tensor) -> Tensor:
@@ -51,11 +52,8 @@ def signed32(i: Tensor) -> Tensor:
 
 
 def linear(a: Tensor, rb: Tensor, imm: Tensor, matrix: Tensor) -> Tensor:
-    """The linear sources: ``wrap([a, rb, imm] @ matrixᵀ)``.  (B,), (B,), (B,), (L, 3) -> (B, L)"""
-    x = torch.stack([a, rb, imm], dim=-1)  # (B, 3)
-    # (B, 1, 3) · (L, 3) summed over the inputs: the same as x @ matrixᵀ, without a GEMM
-    # call for a 3 x 3 matrix
-    return wrap((x.unsqueeze(1) * matrix).sum(dim=-1))  # (B, L)
+    """The linear sources: ``wrap(matrix @ [a, rb, imm])``.  (B,), (B,), (B,), (L, 3) -> (L, B)"""
+    return wrap(torch.mm(matrix, torch.stack([a, rb, imm])))  # (L, B)
 
 
 def mul(a: Tensor, b: Tensor) -> Tensor:
@@ -99,9 +97,9 @@ _THRESHOLD = {
 
 
 def sources(fns: tuple[str, ...], a: Tensor, b: Tensor) -> Tensor:
-    """Results of the non-linear ALU functions `fns` on ``(a, b)``.  (B,), (B,) -> (B, len(fns))"""
+    """Results of the non-linear ALU functions `fns` on ``(a, b)``.  (B,), (B,) -> (len(fns), B)"""
     if not fns:
-        return a.new_zeros(a.shape + (0,))
+        return a.new_zeros((0,) + a.shape)
     ai = bi = None
     out = []
     for fn in fns:
@@ -109,13 +107,15 @@ def sources(fns: tuple[str, ...], a: Tensor, b: Tensor) -> Tensor:
             out.append(mul(a, b))
             continue
         if ai is None:
-            ai, bi = to_int(a), to_int(b)
-        out.append(_THRESHOLD[fn](ai, bi).to(a.dtype))
-    return torch.stack(out, dim=-1)
+            ai, bi = to_int(torch.stack([a, b])).unbind(0)  # both operands in one pass
+        out.append(_THRESHOLD[fn](ai, bi))
+    if "mul" not in fns:  # all integer results: one conversion
+        return torch.stack(out).to(a.dtype)
+    return torch.stack([o if o.is_floating_point() else o.to(a.dtype) for o in out])
 
 
 def branch_scores(branches: tuple[str, ...], a: Tensor, b: Tensor) -> Tensor:
-    """Score of "taken" for each condition, from the signed operand difference.  -> (B, len)
+    """Score of "taken" for each condition, from the signed operand difference.  -> (len, B)
 
     Integer operands keep every score at least 1/2 away from 0, so the pair
     ``(s, -s)`` normalised with softmax is a sigmoid in ``s/τ`` and with
@@ -139,4 +139,4 @@ def branch_scores(branches: tuple[str, ...], a: Tensor, b: Tensor) -> Tensor:
             out.append(au - bu + 0.5)
         else:  # pragma: no cover - the decoder rejects unknown conditions
             raise ValueError(fn)
-    return torch.stack(out, dim=-1)
+    return torch.stack(out)

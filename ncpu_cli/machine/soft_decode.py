@@ -24,13 +24,18 @@ exactly one of halt / illegal / plain / load / store / jump / branch / in / out)
   in a mixture of instructions a load that leaks in reads nothing instead of
   whatever word the other instructions happen to point at;
 - ``link`` (``(i + 1)`` times the jump weight: the link value, already weighted);
+- derived sums of the weight columns, so the fetch computes them for free:
+  ``total`` (every weight: 1 on every row, so it fetches ``Σ pc``), ``memw``
+  (load + store), ``gw`` (plain + load + in: the instructions that write rd
+  unless they fall off the end or fault) and ``seqw`` (every instruction that
+  goes on to ``pc + 1`` unless it faults or takes its branch);
 - ``rd``/``ra``/``rb``: 16 columns each, the *normalised* selector of that
   field (``normalise(onehot)``); a field the instruction does not use selects
   r0, so mixtures of instructions do not read stray registers.
 
 Words past the image are all-zero words, i.e. ``halt``; they share one row
-(``tail``) so the fetch only multiplies the image part densely:
-``pc @ C == pc[:, :S] @ C[:S] + (Σ pc[:, S:]) · tail``.
+(``tail``, the last row of ``table``) so the fetch only multiplies the image
+part densely: ``pc @ C == [pc[:, :S], Σ pc[:, S:]] @ [C[:S]; tail]``.
 """
 
 from __future__ import annotations
@@ -55,7 +60,9 @@ LINEAR_MAP = ((1, 1, 0), (1, -1, 0), (1, 0, 1))
 THRESHOLD_FNS = ("mul", "div", "rem", "and", "or", "xor", "shl", "shr", "sar", "slt", "sltu")
 BRANCH_FNS = ("eq", "ne", "lt", "ge", "ltu", "geu")
 WEIGHTS = ("halt", "illegal", "plain", "load", "store", "jump", "in", "out")
-VALUES = ("imm_alu", "const", "mem_imm", "mem_base", "jump_imm", "jump_base", "link")
+# mem_imm/jump_imm and mem_base/jump_base adjacent: both addresses are one (2, B) op
+VALUES = ("imm_alu", "const", "mem_imm", "jump_imm", "mem_base", "jump_base", "link")
+DERIVED = ("total", "memw", "gw", "seqw")  # sums of weight columns (see above)
 NOWHERE = -1  # the address of a row that does not address memory / does not jump
 KNOWN_CLASSES = ("halt", "alu", "alui", "li", "lui", "load", "store", "jal", "jalr", "branch", "in",
                  "out")
@@ -63,21 +70,25 @@ KNOWN_CLASSES = ("halt", "alu", "alui", "li", "lui", "load", "store", "jal", "ja
 
 @dataclass
 class ControlTable:
-    """The decoded image: ``table (S, F)``, the shared ``tail (F,)`` row and the column map."""
+    """The decoded image: ``table (S+1, F)`` (the tail row last) and the column map."""
 
-    table: Tensor  # (S, F) rows of the image words, or (B, S, F): one image per program
-    tail: Tensor  # (F,)  row of every word past the image (halt)
+    table: Tensor  # (S+1, F) rows of the image words then the tail row, or (B, S+1, F)
     cols: dict[str, int]  # column name -> index
     sel: int  # first of the 48 selector columns: rd (16), ra (16), rb (16)
     fns: tuple[str, ...]  # threshold ALU functions present in the image
     branches: tuple[str, ...]  # branch conditions present in the image
     classes: frozenset[str] = field(default_factory=frozenset)  # classes present (+ "illegal")
     uses: Tensor | None = None  # ([B,] S+1, 5) per row (tail last): uses rd, ra, rb; load; store
-    extended: Tensor | None = None  # (S+1, F) shared table with the tail row appended
+    table_t: Tensor | None = None  # (F, S+1) the shared table transposed (contiguous)
 
     @property
     def size(self) -> int:
-        return int(self.table.shape[-2])
+        """S: the rows of the image (the tail row not counted)."""
+        return int(self.table.shape[-2]) - 1
+
+    @property
+    def tail(self) -> Tensor:
+        return self.table.reshape(-1, self.table.shape[-1])[self.size]  # (F,)
 
     @property
     def per_program(self) -> bool:
@@ -87,11 +98,41 @@ class ControlTable:
         return cls in self.classes
 
 
+def mix_rows(pc: Tensor, table: Tensor, table_t: Tensor | None = None, *,
+             out: Tensor | None = None, offset: Tensor | None = None
+             ) -> tuple[Tensor, Tensor | None]:
+    """``pc @ table`` transposed, with the rows past the image folded into the last one.
+
+    pc (B, N); table (S+1, F) shared (``table_t`` its (F, S+1) transpose) or
+    (B, S+1, F) one per program -> ``(f (F, B), rest (B,))``: one row of f per column,
+    each contiguous; rest = ``Σ pc[:, S:]``, the mass past the image (None when the
+    image fills memory).  `out`: an (F, B) buffer for f (shared table only).
+    `offset` (B,): the distribution is ``pc + offset`` (a uniform part kept aside)."""
+    size, n = table.shape[-2] - 1, pc.shape[1]
+    rest = None
+    if size < n:  # [pc[:, :S], Σ pc[:, S:]] @ [C[:S]; tail]
+        head = torch.cat([pc[:, :size], pc[:, size:].sum(dim=-1, keepdim=True)], dim=1)  # (B, S+1)
+        if offset is not None:
+            head.add_(offset.unsqueeze(-1))
+            head[:, size].add_(offset, alpha=n - size - 1)  # the rest column: N - S words
+        rest = head[:, size]  # (B,)
+    else:  # the image fills memory: no word past it
+        head = pc if offset is None else pc + offset.unsqueeze(-1)  # (B, S)
+        table = table[..., :size, :]
+        table_t = table_t[:, :size] if table_t is not None else None
+    if table.dim() == 2:
+        lhs = table_t if table_t is not None else table.t()  # (F, S[+1])
+        f = torch.mm(lhs, head.t(), out=out) if out is not None else torch.mm(lhs, head.t())
+        return f, rest  # (F, B)
+    return torch.bmm(head.unsqueeze(1), table).squeeze(1).t().contiguous(), rest  # (F, B)
+
+
 def _columns(fns: tuple[str, ...], branches: tuple[str, ...]) -> tuple[dict[str, int], int]:
     names = list(WEIGHTS)
     names += [f"br:{b}" for b in branches]
     names += [f"src:{s}" for s in (*LINEAR, "const", *fns)]
     names += list(VALUES)
+    names += list(DERIVED)
     cols = {n: i for i, n in enumerate(names)}
     return cols, len(names)
 
@@ -149,6 +190,7 @@ def build_control(
         rows[:], sel_index[:], use[:] = tail_row, tail_sel, tail_use
         for i, d in enumerate(dec):
             rows[i], sel_index[i], use[i] = _row(d, i, cols, nf)
+        _derive(rows, cols)
         full = rows.to(device=device, dtype=dtype)  # (S+1, F)
         for j in range(3):
             full[:, sel + j * NREG: sel + (j + 1) * NREG] = eye[sel_index[:, j].to(device)]
@@ -157,16 +199,26 @@ def build_control(
     table = torch.stack(tables) if many else tables[0]  # (B, S+1, F) or (S+1, F)
     use_t = torch.stack(uses) if many else uses[0]
     return ControlTable(
-        table=table[..., :-1, :].contiguous(),
-        tail=table[..., -1, :].reshape(-1, nf)[0].contiguous(),
+        table=table.contiguous(),
         cols=cols,
         sel=sel,
         fns=fns,
         branches=branches,
         classes=frozenset(classes),
         uses=use_t,
-        extended=None if many else table,
+        table_t=None if many else table.t().contiguous(),
     )
+
+
+def _derive(rows: Tensor, cols: dict[str, int]) -> None:
+    """Fill the DERIVED columns of `rows` (S+1, F) from the weight columns."""
+    w = {name: rows[:, cols[name]] for name in WEIGHTS}
+    br = sum((rows[:, i] for name, i in cols.items() if name.startswith("br:")),
+             torch.zeros_like(w["halt"]))
+    rows[:, cols["total"]] = sum(w.values()) + br
+    rows[:, cols["memw"]] = w["load"] + w["store"]
+    rows[:, cols["gw"]] = w["plain"] + w["load"] + w["in"]
+    rows[:, cols["seqw"]] = w["plain"] + w["in"] + w["load"] + w["store"] + w["out"] + br
 
 
 def _row(d, i: int, cols: dict[str, int], nf: int) -> tuple[Tensor, Tensor, Tensor]:

@@ -145,14 +145,32 @@ def summary_panel(trace: Trace) -> Panel:
     return Panel(g, title="summary", title_align="left", expand=False)
 
 
-def sweep_table(rows: Sequence[SweepRow]) -> Table:
-    t = Table(box=box.SIMPLE_HEAD, title="ncpu trace sweep", title_justify="left")
-    for c in ("N", "τ", "mode", "min target", "nines", "first divergence", "final error", "cycles"):
-        t.add_column(c, justify="left" if c == "mode" else "right")
+def sweep_table(rows: Sequence[SweepRow]) -> Group:
+    """One row per (N, τ, mode): the pc mass the first jump leaks next to its closed
+    form, the smallest pc target mass of the run (coloured by nines), the first
+    divergence and the final register error."""
+    cycles = "/".join(map(str, sorted({r.cycles for r in rows})))
+    t = Table(box=box.SIMPLE_HEAD, title="ncpu trace sweep", title_justify="left",
+              pad_edge=False)
+    note = Text(f"{cycles} cycles traced.  leak: 1 − the pc mass on the exact target after the "
+                "first jump; formula: its closed form 1 − p_max, p_max = 1/(1 + (N − 1)·e^(−1/τ)) for softmax "
+                "(0 for sparsemax τ ≤ 1 and hard); min target: the smallest pc mass on the exact "
+                "pc over the run; diverges: first cycle where argmax(pc) leaves the exact pc; "
+                "error: final largest |register error|", style="dim")
+    for c in ("N", "τ", "mode", "leak", "formula", "min target", "diverges", "error"):
+        t.add_column(c, justify="left" if c == "mode" else "right", no_wrap=True)
     for r in rows:
         n = nines(r.min_target)
-        t.add_row(str(r.mem_words), f"{r.temperature:g}", r.addressing, f"{r.min_target:.4g}",
-                  Text(f"{n:.1f}", style=_style(n)),
-                  "never" if r.first_divergence is None else str(r.first_divergence),
-                  _err(r.final_error), str(r.cycles))
-    return t
+        leak = "—" if r.first_jump_target is None else _leak(1 - r.first_jump_target)
+        t.add_row(str(r.mem_words), f"{r.temperature:g}", r.addressing, leak,
+                  _leak(1 - r.closed_form), Text(f"{r.min_target:.3g}", style=_style(n)),
+                  "never" if r.first_divergence is None else f"cycle {r.first_divergence}",
+                  _err(r.final_error))
+    return Group(t, note)
+
+
+def _leak(x: float) -> str:
+    """A leak (1 − mass) in at most 7 characters: 0, 2.8e-03, 0.63."""
+    if x <= 0:
+        return "0"
+    return f"{x:.2g}" if x >= 0.01 else f"{x:.1e}"
