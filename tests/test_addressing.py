@@ -45,6 +45,16 @@ def test_sparsemax_is_the_simplex_projection(scores, tau):
     assert torch.allclose(got, projection(z / tau), atol=1e-7)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.floats(-50, 50, allow_nan=False), min_size=6, max_size=6),
+                min_size=1, max_size=4), st.sampled_from(TAUS))
+def test_sparsemax_matches_the_entmax_package(rows, tau):
+    """Our sorted-threshold sparsemax against `entmax.sparsemax` (skipped without it)."""
+    entmax = pytest.importorskip("entmax", reason="the entmax package is not installed")
+    z = torch.tensor(rows, dtype=torch.float64)  # (B, 6)
+    assert torch.allclose(A.sparsemax(z, tau), entmax.sparsemax(z / tau, dim=-1), atol=1e-9)
+
+
 def test_softmax_matches_torch_and_temperature():
     z = torch.tensor([[1.0, 0.0, -2.0, 0.5]], dtype=torch.float64)
     assert torch.allclose(A.softmax(z, 0.5), torch.softmax(z / 0.5, -1))

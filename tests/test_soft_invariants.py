@@ -69,6 +69,24 @@ def test_pointers_are_distributions_and_state_is_finite(mode, tau):
     assert seen == {"pc", "ra", "rb", "rd", "read", "write"}
 
 
+@pytest.mark.parametrize("mode, tau", [("softmax", 0.01), ("softmax", 1.0), ("softmax", 10.0),
+                                       ("sparsemax", 10.0)])
+def test_the_in_place_path_keeps_the_invariants(mode, tau):
+    """`advance` (in place, the uniform parts kept aside and folded back every chunk)
+    leaves a distribution that sums to 1 and finite state, chunk after chunk."""
+    names, inputs = one_case_per_program()
+    config = MachineConfig(mem_words=1024, addressing=mode, temperature=tau)
+    m = SoftMachine([image(n) for n in names], config, inputs)
+    for chunk in range(5):
+        m.advance(32)
+        for field, t in m.state.tensors().items():
+            if t.is_floating_point():
+                assert torch.isfinite(t).all(), (field, chunk)
+        check_distribution(m.pc, f"pc after chunk {chunk}")
+        total = m.state.run + m.state.absorbed.sum(dim=-1)
+        assert float((total - 1).abs().max()) <= 1e-6, chunk
+
+
 @pytest.mark.parametrize("mode", ["softmax", "sparsemax"])
 def test_one_program_never_affects_another(mode):
     """A program's soft result does not depend on who else is in the batch, leaks included."""

@@ -151,6 +151,17 @@ def test_default_cycle_limit_of_soft_runs_is_capped_with_a_note(monkeypatch):
     assert (r.status, r.cycles) == ("timeout", 100) and "note" not in r.extra
 
 
+def test_run_soft_reports_progress_over_chunks():
+    calls = []
+    config = MachineConfig(mem_words=64, addressing="hard", max_cycles=500)
+    inputs = [ProgramInput(set={1: n}) for n in range(5)]
+    got = run_soft(image("factorial"), config, inputs, chunk=2,
+                   progress=lambda c, r: calls.append((c, r)))
+    assert [g.out for g in got][3] == [6] and calls
+    assert all(0 <= r <= 5 for _, r in calls) and calls[-1][1] == 0
+    assert max(r for _, r in calls) > 2  # later chunks are counted as still running
+
+
 # ------------------------------------------------------------------ torch threads
 
 

@@ -28,8 +28,10 @@ largest mass: an absorbed outcome, or (still running) timeout.
 
 Speed (no autograd): the big (B, N) tensors are updated in place, the new pc is
 built in a double buffer, every per-program quantity is a contiguous (B,) row
-(the fetch is computed transposed, ``(F, B)``), and on the CPU the machine steps
-with one intra-op thread (:func:`soft_cpu_threads`).  The same function,
+(the fetch is computed transposed, ``(F, B)``), under softmax the part of every
+store and jump that touches all N slots alike is kept as per-program scalars
+(:class:`Affine`), and on the CPU the machine steps with one intra-op thread
+(:func:`soft_cpu_threads`).  The same function,
 :func:`soft_step`, is the autograd path; ``tests/test_soft_run.py`` holds the two
 equal.
 
@@ -229,8 +231,9 @@ def soft_step(
 
     With ``bufs`` (no autograd) the step instead updates the big tensors of `s` in
     place and builds the new pc in ``bufs.spare``; the caller then owns the old pc
-    as its next spare (see :meth:`SoftMachine.advance`).  Both ways compute the
-    same numbers.
+    as its next spare (see :meth:`SoftMachine.advance`); with ``bufs.aff`` the
+    uniform parts of leaky pointers are kept aside (:class:`Affine`).  Both ways
+    compute the same numbers up to rounding (exactly the same at the hard limit).
 
     heads: pc (B, N); rd, ra, rb (B, 16); read = write = the memory-address
     pointer, jump = the jump-target pointer (:class:`RangePointer` over N + 1
@@ -960,6 +963,7 @@ def run_soft(
     *,
     with_mem: bool = False,
     chunk: int = 4096,
+    progress=None,
 ) -> list[ProgramResult]:
     """Run every program of `inputs` on the soft executor (in chunks of `chunk`).
 
@@ -968,7 +972,10 @@ def run_soft(
     A soft cycle costs about a thousand times an exact one, and under softmax a
     drifted program can loop for ever: when `config` keeps the default cycle limit
     (DEFAULT_MAX_CYCLES), soft runs stop at SOFT_DEFAULT_MAX_CYCLES instead, and a
-    program that times out there says so (``extra["note"]``)."""
+    program that times out there says so (``extra["note"]``).
+
+    `progress(cycles, running)`: called every SYNC_EVERY cycles, `running` counting
+    the programs of later chunks too (the signature of ``engine.Progress``)."""
     inputs = list(inputs)
     if not inputs:
         return []
@@ -981,7 +988,9 @@ def run_soft(
         part = inputs[start: start + chunk]
         part_image = image if isinstance(image, Image) else list(image)[start: start + chunk]
         machine = SoftMachine(part_image, config, part)
-        machine.run()
+        later = len(inputs) - start - len(part)
+        machine.run(None if progress is None else
+                    (lambda cycles, running, later=later: progress(cycles, running + later)))
         for r in machine.results(with_mem=with_mem):
             r.index += start
             if capped and r.status == TIMEOUT:
