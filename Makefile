@@ -22,6 +22,8 @@ demo: $(BIN)/ncpu
 	$(BIN)/ncpu run programs/factorial.s --set r1=10 --engine exact
 	$(BIN)/ncpu run programs/string_reverse.s --engine exact
 	$(BIN)/ncpu run programs/collatz.s --sweep r1=1:16385 --engine exact
+	$(BIN)/ncpu run programs/factorial.s --set r1=5 --mode soft --addressing sparsemax --temperature 0.5
+	$(BIN)/ncpu trace programs/gcd.s --set r1=12 --set r2=18 --addressing softmax --temperature 0.05
 
 test: $(BIN)/ncpu
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)

@@ -92,6 +92,8 @@ _HEADERS = {"instructions": "instr", "lines_per_s": "lines/s", "startup_s": "sta
 
 def _render(rows: list[dict], machine: str) -> None:
     out = stdout()
+    if not out.is_terminal:
+        out.width = 160  # piped into a file or README: never truncate a number
     for subject in dict.fromkeys(r["subject"] for r in rows):
         group = [r for r in rows if r["subject"] == subject]
         cols = list(dict.fromkeys(k for r in group for k in r if k != "subject"))
