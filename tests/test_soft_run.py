@@ -224,6 +224,30 @@ def test_run_soft_table_reports_rounded_values_and_deviation():
     assert "mode soft" in r.stdout and "max deviation" in r.stdout
 
 
+def test_run_soft_table_shows_the_soft_cycle_cap_note(monkeypatch, tmp_path):
+    monkeypatch.setattr(soft, "SOFT_DEFAULT_MAX_CYCLES", 64)
+    spin = tmp_path / "spin.s"
+    spin.write_text("loop:\n    addi r1, r1, 1\n    jal r0, loop\n")
+    r = invoke(spin, "--mem-words", "16", "--mode", "soft", "--addressing", "hard")
+    assert r.exit_code == 3, r.stderr
+    text = " ".join(r.stdout.split())
+    assert "timeout" in text and "note: soft mode stops at" in text
+    assert "--max-cycles" in text
+    r = invoke(spin, "--mem-words", "16", "--mode", "soft", "--addressing", "hard",
+               "--max-cycles", "50")
+    assert r.exit_code == 3 and "note:" not in r.stdout
+
+
+def test_run_soft_summary_shows_the_soft_cycle_cap_note_once(monkeypatch, tmp_path):
+    monkeypatch.setattr(soft, "SOFT_DEFAULT_MAX_CYCLES", 32)
+    spin = tmp_path / "spin.s"
+    spin.write_text("loop:\n    addi r1, r1, 1\n    jal r0, loop\n")
+    r = invoke(spin, "--mem-words", "16", "--mode", "soft", "--addressing", "hard",
+               "--batch", "20")
+    assert r.exit_code == 3, r.stderr
+    assert " ".join(r.stdout.split()).count("note: soft mode stops at") == 1
+
+
 def test_run_soft_softmax_with_a_looping_remnant_finishes():
     """The case that used to run to the 10M-cycle default: it settles in ~200 cycles."""
     r = invoke(PROGRAMS / "bits.s", "--set", "r1=1", "--set", "r2=0", "--mode", "soft",
@@ -237,7 +261,7 @@ def test_run_soft_softmax_with_a_looping_remnant_finishes():
     (["--temperature", "0"], (2,), "--temperature must be"),
     (["--temperature", "-1"], (2,), "--temperature must be"),
     (["--temperature", "nan"], (2,), "--temperature must be"),
-    (["--temperature", "inf"], (1, 2), "temperature must be"),  # 1 today: a RunError
+    (["--temperature", "inf"], (2,), "--temperature must be"),
     (["--temperature", "warm"], (2,), "--temperature"),
     (["--addressing", "gumbel"], (2,), "--addressing"),
     (["--dtype", "float16"], (2,), "--dtype"),
@@ -265,3 +289,15 @@ def test_soft_machine_config_errors_name_the_option():
         with pytest.raises(Exception, match=text):
             run_soft(image("factorial"), replace(MachineConfig(mem_words=64), **bad),
                      [ProgramInput()])
+
+
+def test_run_batch_passes_progress_to_the_soft_engine():
+    from ncpu_cli.machine.engine import run_batch
+    from ncpu_cli.machine.inputs import build_batch
+
+    calls = []
+    config = MachineConfig(mem_words=64, addressing="hard", max_cycles=500)
+    plan = build_batch((), None, (), batch=None, sweep="r1=0:3", inputs_file=None, mem_words=64)
+    outcome = run_batch(image("factorial"), config, plan, "soft", mode="soft",
+                        progress=lambda c, r: calls.append((c, r)))
+    assert outcome.count == len(plan) and calls

@@ -237,10 +237,11 @@ def test_cli_self_modifying_program_is_rejected(tmp_path):
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["--temperature", "0"], 2, "positive finite"),
-    (["--temperature", "-0.5"], 2, "positive finite"),
-    (["--temperature", "nan"], 2, "positive finite"),
-    (["--temperature", "inf"], 2, "positive finite"),
+    (["--temperature", "0"], 2, "--temperature must be a positive finite number, got 0.0"),
+    (["--temperature", "-1"], 2, "--temperature must be a positive finite number, got -1.0"),
+    (["--temperature", "-0.5"], 2, "--temperature must be a positive finite number, got -0.5"),
+    (["--temperature", "nan"], 2, "--temperature must be a positive finite number, got nan"),
+    (["--temperature", "inf"], 2, "--temperature must be a positive finite number, got inf"),
     (["--temperature", "warm"], 2, "--temperature"),
     (["--addressing", "gumbel"], 2, "--addressing"),
     (["--dtype", "float16"], 2, "--dtype"),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
+from enum import Enum
 from typing import Iterator, NoReturn
 
 import typer
@@ -37,6 +39,29 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 def usage(message: str) -> NoReturn:
     fail(message, EXIT_USAGE)
+
+
+class Addressing(str, Enum):
+    """Soft mode's pointer normaliser (`--addressing` of `ncpu run` and `ncpu trace`)."""
+
+    softmax = "softmax"
+    sparsemax = "sparsemax"
+    hard = "hard"
+
+
+class Dtype(str, Enum):
+    """Soft mode's float width (`--dtype`)."""
+
+    float64 = "float64"
+    float32 = "float32"
+
+
+def check_temperature(value: float, option: str = "--temperature") -> float:
+    """`value` as a float if it is a positive finite number, else a usage error (exit 2)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) \
+            or math.isinf(value) or value <= 0:
+        usage(f"{option} must be a positive finite number, got {value}")
+    return float(value)
 
 
 @contextlib.contextmanager

@@ -19,6 +19,9 @@ from ncpu_cli.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_TIMEOUT,
+    Addressing,
+    Dtype,
+    check_temperature,
     reported_errors,
     stderr,
     stdout,
@@ -55,17 +58,6 @@ class EngineChoice(str, Enum):
 class Mode(str, Enum):
     exact = "exact"
     soft = "soft"
-
-
-class Addressing(str, Enum):
-    softmax = "softmax"
-    sparsemax = "sparsemax"
-    hard = "hard"
-
-
-class Dtype(str, Enum):
-    float64 = "float64"
-    float32 = "float32"
 
 
 class _ProgressBar:
@@ -161,7 +153,9 @@ def _render_human(outcome, image, sources) -> None:
     from ncpu_cli.render.run import (
         footer,
         max_deviation,
+        notes_text,
         register_grid,
+        result_notes,
         result_table,
         summary_view,
     )
@@ -175,12 +169,17 @@ def _render_human(outcome, image, sources) -> None:
             con.print(register_grid(results[0].regs))
         con.print(footer(outcome.engine, outcome.device, outcome.mode, outcome.seconds,
                          outcome.ips, max_deviation(results)))
+        notes = result_notes(results)
     else:
         faults = list(outcome.results(outcome.first_faults(FAULTS_SHOWN)))
         deviation = max_deviation(outcome.results()) if outcome.mode == "soft" else None
         con.print(summary_view(outcome.summary, engine=outcome.engine, device=outcome.device,
                                mode=outcome.mode, seconds=outcome.seconds, ips=outcome.ips,
                                faults=faults, locate=locate, deviation=deviation))
+        notes = result_notes(outcome.results()) if outcome.mode == "soft" else []
+    note = notes_text(notes)
+    if note is not None:
+        con.print(note)
 
 
 @app.command("run")
@@ -294,8 +293,8 @@ def run_command(
     if mode is Mode.exact and soft_only:
         verb = "applies" if len(soft_only) == 1 else "apply"
         usage(f"{', '.join(soft_only)} {verb} only to --mode soft")
-    if temperature is not None and not temperature > 0:
-        usage(f"--temperature must be greater than 0, got {temperature}")
+    if temperature is not None:
+        temperature = check_temperature(temperature)
     many = [name for name, v in (("--batch", batch), ("--sweep", sweep), ("--inputs", inputs))
             if v is not None]
     if len(many) > 1:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -14,30 +12,22 @@ import typer
 from rich.markup import escape
 
 from ncpu_cli.cli import app
-from ncpu_cli.cli.common import EXIT_ERROR, fail, reported_errors, stderr, stdout, usage
+from ncpu_cli.cli.common import (
+    EXIT_ERROR,
+    Addressing,
+    Dtype,
+    check_temperature,
+    fail,
+    reported_errors,
+    stderr,
+    stdout,
+    usage,
+)
 from ncpu_cli.machine.config import DEFAULT_MEM_WORDS, MAX_MEM_WORDS, MIN_MEM_WORDS, MachineConfig
 
 MACHINE, INPUTS, OUTPUT, SWEEP = "Machine", "Inputs", "Output", "Sweep"
 PLOT_SUFFIXES = (".png", ".svg")
 INSTALL_PLOT = "pip install 'ncpu[plot]'"
-
-
-class Addressing(str, Enum):
-    softmax = "softmax"
-    sparsemax = "sparsemax"
-    hard = "hard"
-
-
-class Dtype(str, Enum):
-    float64 = "float64"
-    float32 = "float32"
-
-
-def _temperature(value: float, option: str = "--temperature") -> float:
-    if not (isinstance(value, float) or isinstance(value, int)) or math.isnan(value) \
-            or math.isinf(value) or value <= 0:
-        usage(f"{option} must be a positive finite number, got {value}")
-    return float(value)
 
 
 def _list(text: str, option: str, kind: type) -> list:
@@ -120,7 +110,7 @@ def trace_command(
     Exit status: 0 done, 1 an error (or the exact machine faulted: the trace
     stops there), 2 bad usage.
     """
-    tau = _temperature(temperature)
+    tau = check_temperature(temperature)
     if not MIN_MEM_WORDS <= mem_words <= MAX_MEM_WORDS:
         usage(f"--mem-words must be in {MIN_MEM_WORDS}..{MAX_MEM_WORDS}, got {mem_words}")
     if cycles is not None and cycles < 0:
@@ -129,7 +119,7 @@ def trace_command(
         usage(f"--plot {plot}: unsupported file type (use {' or '.join(PLOT_SUFFIXES)})")
     sweeping = sweep_mem is not None or sweep_temperature is not None
     mems = _list(sweep_mem, "--sweep-mem", int) if sweep_mem is not None else [mem_words]
-    temps = ([_temperature(t, "--sweep-temperature") for t in
+    temps = ([check_temperature(t, "--sweep-temperature") for t in
               _list(sweep_temperature, "--sweep-temperature", float)]
              if sweep_temperature is not None else [tau])
     for n in mems:

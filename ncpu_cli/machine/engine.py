@@ -420,7 +420,8 @@ def run_batch(
 
         _check_fits(soft_bytes_needed(n, config, batch.max_input), n, "soft", config.device)
         start = time.perf_counter()
-        results = run_soft(image, config, batch.materialise(), with_mem=False)
+        results = run_soft(image, config, batch.materialise(), with_mem=False,
+                           progress=progress)
         seconds = time.perf_counter() - start
         return Outcome(engine, config.device, "soft", config, summarize(results), seconds, results)
     raise RunError(f"unknown engine `{engine}`")

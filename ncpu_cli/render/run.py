@@ -148,6 +148,23 @@ def max_deviation(results: Iterable[ProgramResult]) -> float | None:
     return max(devs) if devs else None
 
 
+def result_notes(results: Iterable[ProgramResult]) -> list[str]:
+    """The distinct `extra["note"]`s of `results` (e.g. the soft cycle cap), in order."""
+    notes: dict[str, None] = {}
+    for r in results:
+        note = r.extra.get("note")
+        if note:
+            notes.setdefault(str(note), None)
+    return list(notes)
+
+
+def notes_text(notes: Sequence[str]) -> Text | None:
+    """A dim `note: ...` line per note, or None when there is none."""
+    if not notes:
+        return None
+    return Text("\n".join(f"note: {n}" for n in notes), style="dim")
+
+
 def footer(engine: str, device: str, mode: str, seconds: float, ips: float,
            deviation: float | None = None) -> Text:
     text = Text(style="dim")
