@@ -186,8 +186,8 @@ def _render_human(outcome, image, sources) -> None:
 def run_command(
     program: str = typer.Argument(
         ..., metavar="PROGRAM",
-        help="A .s/.asm source (assembled on the fly), an image (.yaml, readmemh .hex, .bin), "
-        "or - for source on stdin.",
+        help="A .s/.asm source (assembled on the fly), an image (.yaml, readmemh .hex, "
+        ".bin, .json, listing .lst), or - for source on stdin.",
     ),
     # Machine
     device: Device = typer.Option(
