@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import replace
-from functools import lru_cache
-from pathlib import Path
 
 import pytest
 import torch
-import yaml
+from exact_common import FIELDS
+from program_cases import EXPECTED, LIMITS, NAMES, PROGRAMS, case_input, image  # noqa: F401
 
-from ncpu_cli.asm import assemble_file
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.inputs import ProgramInput, parse_register, parse_word
+from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import ProgramResult
 
 
@@ -39,27 +37,18 @@ def one_torch_thread():
         yield
 
 
-PROGRAMS = Path(__file__).resolve().parent.parent / "programs"
-NAMES = sorted(p.stem for p in PROGRAMS.glob("*.s"))
-EXPECTED = yaml.safe_load((PROGRAMS / "expected.yaml").read_text(encoding="utf-8"))
-LIMITS = ("mem_words", "max_cycles", "max_out")
-FIELDS = ("status", "reason", "pc", "cycles", "regs", "out", "eof", "mem")
+FACT = str(PROGRAMS / "factorial.s")
+# Executes a word it wrote: soft mode must refuse it (exact mode runs it).
+SELFMOD = """\
+        ld   r1, 5(r0)     ; the halt at word 5
+        st   r1, 3(r0)     ; overwrite word 3 with it
+        li   r3, 1
+        li   r2, 9         ; runs after being overwritten
+        halt
+        halt
+"""
 # Programs of programs/ the soft executor cannot run (self-modifying code): none so far.
 SOFT_EXCLUDED: dict[str, str] = {}
-
-
-@lru_cache(maxsize=None)
-def image(name: str):
-    return assemble_file(PROGRAMS / f"{name}.s")
-
-
-def case_input(case: dict) -> ProgramInput:
-    raw = case.get("inputs") or {}
-    return ProgramInput(
-        set={parse_register(str(k)): parse_word(v) for k, v in (raw.get("set") or {}).items()},
-        input=tuple(parse_word(v) for v in raw.get("input") or []),
-        mem={int(a): parse_word(v) for a, v in (raw.get("mem") or {}).items()},
-    )
 
 
 def program_groups() -> list[tuple[tuple, list[str], list[ProgramInput]]]:
@@ -95,7 +84,7 @@ def assert_same(got: ProgramResult, want: ProgramResult, context: str = "") -> N
         raise AssertionError("\n".join(lines))
 
 
-def executes_written_word(image, config: MachineConfig, inp: ProgramInput) -> bool:
+def executes_written_word(program, config: MachineConfig, inp: ProgramInput) -> bool:
     """Whether the program (on the reference interpreter) ever fetches a word that a
     store wrote or a memory patch changed -- what the soft executor must reject."""
     from ncpu_cli.isa import MASK32, load_isa
@@ -103,9 +92,9 @@ def executes_written_word(image, config: MachineConfig, inp: ProgramInput) -> bo
     from ncpu_cli.machine.result import FAULT, RUNNING
 
     isa = load_isa()
-    m = ReferenceMachine(image, replace(config, addressing="hard"), inp)
+    m = ReferenceMachine(program, replace(config, addressing="hard"), inp)
     n = config.mem_words
-    words = [w & MASK32 for w in image.words] + [0] * (n - len(image.words))
+    words = [w & MASK32 for w in program.words] + [0] * (n - len(program.words))
     written = {a for a, v in inp.mem.items() if (v & MASK32) != words[a]}
     while m.status == RUNNING:
         if m.pc in written:

@@ -85,16 +85,6 @@ def programs_of(doc, drop=("max_deviation",)):
 
 
 @pytest.fixture
-def src(tmp_path):
-    def write(text, name="prog.s"):
-        path = tmp_path / name
-        path.write_text(text)
-        return path
-
-    return write
-
-
-@pytest.fixture
 def image_file(tmp_path):
     """An image written without the assembler: r3 = r1 + r2; out r3; halt."""
 

@@ -24,17 +24,6 @@ from test_cli_run import (
 
 from ncpu_cli.machine import engine
 
-
-@pytest.fixture
-def src(tmp_path):
-    def write(text, name="prog.s"):
-        path = tmp_path / name
-        path.write_text(text)
-        return path
-
-    return write
-
-
 # ---------------------------------------------------------------- --inputs - (stdin)
 
 

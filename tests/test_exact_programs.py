@@ -5,37 +5,14 @@ expectations of programs/expected.yaml."""
 from __future__ import annotations
 
 import random
-from functools import lru_cache
-from pathlib import Path
 
 import pytest
-import yaml
 from exact_common import check_batch
+from program_cases import EXPECTED, LIMITS, NAMES, case_input, image
 
-from ncpu_cli.asm import assemble_file
 from ncpu_cli.isa import to_signed
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.inputs import ProgramInput, parse_register, parse_word
-
-PROGRAMS = Path(__file__).resolve().parent.parent / "programs"
-SOURCES = sorted(PROGRAMS.glob("*.s"))
-NAMES = [p.stem for p in SOURCES]
-EXPECTED = yaml.safe_load((PROGRAMS / "expected.yaml").read_text(encoding="utf-8"))
-LIMITS = ("mem_words", "max_cycles", "max_out")
-
-
-@lru_cache(maxsize=None)
-def image(name: str):
-    return assemble_file(PROGRAMS / f"{name}.s")
-
-
-def case_input(case: dict) -> ProgramInput:
-    raw = case.get("inputs") or {}
-    return ProgramInput(
-        set={parse_register(str(k)): parse_word(v) for k, v in (raw.get("set") or {}).items()},
-        input=tuple(parse_word(v) for v in raw.get("input") or []),
-        mem={int(a): parse_word(v) for a, v in (raw.get("mem") or {}).items()},
-    )
+from ncpu_cli.machine.inputs import ProgramInput, parse_register
 
 
 def check_expectation(r, want: dict, label: str) -> None:

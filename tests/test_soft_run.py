@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 import torch
-from soft_common import PROGRAMS, image, one_torch_thread, torch_threads  # noqa: F401
+from soft_common import FACT, PROGRAMS, SELFMOD, image, one_torch_thread, torch_threads  # noqa: F401
 from test_soft_invariants import one_case_per_program
 from typer.testing import CliRunner
 
@@ -24,15 +24,6 @@ from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.soft import SoftMachine, run_soft, soft_step
 
 e = load_isa().encode
-FACT = str(PROGRAMS / "factorial.s")
-SELFMOD = """\
-        ld   r1, 5(r0)     ; the halt at word 5
-        st   r1, 3(r0)     ; overwrite word 3 with it
-        li   r3, 1
-        li   r2, 9         ; runs after being overwritten
-        halt
-        halt
-"""
 
 
 # ------------------------------------------------------------ fast path = pure step

@@ -7,7 +7,7 @@ import csv
 import json
 
 import pytest
-from soft_common import PROGRAMS, image, one_torch_thread  # noqa: F401  (fixture)
+from soft_common import FACT, PROGRAMS, SELFMOD, image, one_torch_thread  # noqa: F401  (fixture)
 from typer.testing import CliRunner
 
 from ncpu_cli.cli import app
@@ -18,15 +18,6 @@ from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.trace import HEADS, sweep, trace_program
 
 e = load_isa().encode
-FACT = str(PROGRAMS / "factorial.s")
-SELFMOD = """\
-        ld   r1, 5(r0)     ; the halt at word 5
-        st   r1, 3(r0)     ; overwrite word 3 with it
-        li   r3, 1
-        li   r2, 9         ; runs after being overwritten
-        halt
-        halt
-"""
 FAULTS = """\
         li   r1, 3
         ld   r2, -1(r0)    ; outside memory
