@@ -56,7 +56,7 @@ def disassemble_image(image: Image, *, addresses: bool = True) -> list[str]:
     back to the same words.
     """
     by_addr: dict[int, list[str]] = {}
-    for name, addr in sorted(image.symbols.items(), key=lambda kv: (kv[1], kv[0])):
+    for name, addr in image.symbols_by_address():
         by_addr.setdefault(addr, []).append(name)
     targets = image.labels_at()
     lines: list[str] = []

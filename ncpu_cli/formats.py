@@ -26,7 +26,7 @@ from ncpu_cli.isa import MASK32
 from ncpu_cli.machine.config import MAX_MEM_WORDS
 
 IMAGE_FORMATS = ("yaml", "readmemh", "bin", "json", "listing")  # can be read back
-FORMATS = IMAGE_FORMATS + ("listing", "symbols")
+FORMATS = IMAGE_FORMATS + ("symbols",)
 EXTENSION = {
     "yaml": ".yaml",
     "readmemh": ".hex",
@@ -64,7 +64,7 @@ def to_readmemh(image: Image, sources: dict[str, str] | None = None) -> str:
     ]
     out += [
         f"// symbol {n}: 0x{a:04x}"
-        for n, a in sorted(image.symbols.items(), key=lambda kv: (kv[1], kv[0]))
+        for n, a in image.symbols_by_address()
     ]
     text = _SourceText(sources)
     for start, words in image.segments():
@@ -181,7 +181,7 @@ def to_json(image: Image) -> str:
         "word_bits": image.word_bits,
         "size": image.size,
         "entry": image.entry,
-        "symbols": dict(sorted(image.symbols.items(), key=lambda kv: (kv[1], kv[0]))),
+        "symbols": dict(image.symbols_by_address()),
         "source_map": {str(a): f"{f}:{n}" for a, (f, n) in sorted(image.source_map.items())},
     }
     if image.holes:
@@ -274,7 +274,7 @@ def from_listing(text: str, name: str) -> Image:
 
 
 def to_symbols(image: Image) -> str:
-    items = sorted(image.symbols.items(), key=lambda kv: (kv[1], kv[0]))
+    items = image.symbols_by_address()
     width = max((len(n) for n, _ in items), default=0)
     return "".join(f"{name:<{width}}  0x{addr:04x}\n" for name, addr in items)
 

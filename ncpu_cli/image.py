@@ -88,6 +88,10 @@ class Image:
                 runs.append((addr, [self.words[addr]]))
         return runs
 
+    def symbols_by_address(self) -> list[tuple[str, int]]:
+        """(name, address) pairs by address, then name."""
+        return sorted(self.symbols.items(), key=lambda kv: (kv[1], kv[0]))
+
     def labels_at(self) -> dict[int, str]:
         """One name per labelled address: a global name before a local one, then A-Z."""
         best: dict[int, str] = {}
@@ -134,7 +138,7 @@ def to_yaml(image: Image) -> str:
         f"size: {image.size}",
         f"entry: {image.entry}",
     ]
-    symbols = sorted(image.symbols.items(), key=lambda kv: (kv[1], kv[0]))
+    symbols = image.symbols_by_address()
     out.append("symbols:" + ("" if symbols else " {}"))
     out += [f"  {_q(name)}: {addr}" for name, addr in symbols]
     smap = sorted(image.source_map.items())

@@ -27,7 +27,7 @@ def encode(ctx: Ctx, items: list[Item], owner: dict[int, Stmt], entry: int | Non
             continue
         for i, f in enumerate(out):
             words[addr + i] = _word(isa, f, addr + i, holes, op_mask)
-    symbols = {name: value for name, value in ctx.labels.items()}
+    symbols = dict(ctx.labels)
     source_map = {a: (s.file, s.line) for a, s in sorted(owner.items())}
     return Image(words, entry or 0, symbols, source_map, holes=holes)
 

@@ -48,19 +48,20 @@ def assemble_source(
         image = assemble_file(src, keep_holes=keep_holes, mem_words=mem_words)
         return image, _sources(image, {}, Path(src).parent)
     data = read_limited(sys.stdin.buffer, "<stdin>")
-    image = _assemble_bytes(data, "<stdin>", keep_holes=keep_holes, mem_words=mem_words)
-    return image, _sources(image, {"<stdin>": data.decode("utf-8").lstrip("\ufeff")}, Path.cwd())
+    image, text = _assemble_bytes(data, "<stdin>", keep_holes=keep_holes, mem_words=mem_words)
+    return image, _sources(image, {"<stdin>": text}, Path.cwd())
 
 
-def _assemble_bytes(data: bytes, name: str, **options: object) -> Image:
-    """Assemble source bytes read from stdin; includes start from the current folder."""
+def _assemble_bytes(data: bytes, name: str, **options: object) -> tuple[Image, str]:
+    """Assemble source bytes read from stdin (includes start from the current folder);
+    returns the image and the decoded text."""
     from ncpu_cli.asm import assemble
     from ncpu_cli.asm.source import decode_source
 
     text, problem = decode_source(data, name)
     if problem is not None:
         raise AsmError([Diagnostic(Span(name, 1, 1, 1), problem)], {})
-    return assemble(text, name, base_dir=Path.cwd(), **options)  # type: ignore[arg-type]
+    return assemble(text, name, base_dir=Path.cwd(), **options), text  # type: ignore[arg-type]
 
 
 def _sources(image: Image, known: dict[str, str], base: Path) -> dict[str, str]:
@@ -223,7 +224,7 @@ def _read_image(path: str, fmt: InFormat) -> Image:
     if chosen is None and is_source:
         from ncpu_cli.asm import assemble_file
 
-        return _assemble_bytes(data, name) if path == "-" else assemble_file(path)
+        return _assemble_bytes(data, name)[0] if path == "-" else assemble_file(path)
     return parse(data, name, chosen)
 
 
