@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ncpu_cli.errors import RunError
+
 MIN_MEM_WORDS = 16
 MAX_MEM_WORDS = 65536
 DEFAULT_MEM_WORDS = 1024
@@ -20,3 +22,18 @@ class MachineConfig:
     dtype: str = "float64"  # soft mode only: float64 | float32
     addressing: str = "hard"  # soft mode only: softmax | sparsemax | hard
     temperature: float = 0.1  # soft mode only
+
+
+def check_mem_words(n: int) -> None:
+    """RunError unless `n` is a supported memory size."""
+    if not MIN_MEM_WORDS <= n <= MAX_MEM_WORDS:
+        raise RunError(f"memory size {n} outside {MIN_MEM_WORDS}..{MAX_MEM_WORDS} words")
+
+
+def check_limits(config: MachineConfig) -> None:
+    """RunError unless the memory size, cycle limit and output limit are valid."""
+    check_mem_words(config.mem_words)
+    if config.max_cycles < 0:
+        raise RunError(f"max_cycles must be >= 0, got {config.max_cycles}")
+    if config.max_out < 0:
+        raise RunError(f"max_out must be >= 0, got {config.max_out}")

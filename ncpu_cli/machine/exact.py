@@ -44,7 +44,7 @@ from ncpu_cli.image import Image
 from ncpu_cli.isa import MASK32, load_isa
 from ncpu_cli.machine import exact_step as xs
 from ncpu_cli.machine import exact_tables as xt
-from ncpu_cli.machine.config import MAX_MEM_WORDS, MIN_MEM_WORDS, MachineConfig
+from ncpu_cli.machine.config import MachineConfig, check_limits
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import (
     ADDRESS,
@@ -205,13 +205,8 @@ class ExactMachine:
         self.config = config
         self.image = image
         self.device = resolve_device(config.device)
+        check_limits(config)
         n = config.mem_words
-        if not MIN_MEM_WORDS <= n <= MAX_MEM_WORDS:
-            raise RunError(f"memory size {n} outside {MIN_MEM_WORDS}..{MAX_MEM_WORDS} words")
-        if config.max_cycles < 0:
-            raise RunError(f"max_cycles must be >= 0, got {config.max_cycles}")
-        if config.max_out < 0:
-            raise RunError(f"max_out must be >= 0, got {config.max_out}")
         batch = len(inputs)
         if batch < 1:
             raise RunError("a run needs at least one program")

@@ -17,7 +17,7 @@ from functools import lru_cache
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import MASK32, load_isa, to_signed
-from ncpu_cli.machine.config import MAX_MEM_WORDS, MIN_MEM_WORDS, MachineConfig
+from ncpu_cli.machine.config import MachineConfig, check_mem_words
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import (
     ADDRESS,
@@ -117,8 +117,7 @@ class ReferenceMachine:
 
     def __init__(self, image: Image, config: MachineConfig, inp: ProgramInput = ProgramInput()):
         n = config.mem_words
-        if not MIN_MEM_WORDS <= n <= MAX_MEM_WORDS:
-            raise RunError(f"memory size {n} outside {MIN_MEM_WORDS}..{MAX_MEM_WORDS} words")
+        check_mem_words(n)
         if len(image.words) > n:
             raise RunError(f"image of {len(image.words)} words does not fit in {n} words")
         if not 0 <= image.entry < n:
