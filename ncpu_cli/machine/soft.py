@@ -69,7 +69,7 @@ from ncpu_cli.machine.addressing import (
     pair_first,
     tent_scores,
 )
-from ncpu_cli.machine.config import DEFAULT_MAX_CYCLES, MAX_MEM_WORDS, MIN_MEM_WORDS, MachineConfig
+from ncpu_cli.machine.config import DEFAULT_MAX_CYCLES, MachineConfig, check_limits
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import (
     ADDRESS,
@@ -527,13 +527,7 @@ def check_config(config: MachineConfig) -> tuple[torch.device, torch.dtype]:
         check_mode(config.addressing, config.temperature)
     except ValueError as err:
         raise RunError(str(err)) from None
-    n = config.mem_words
-    if not MIN_MEM_WORDS <= n <= MAX_MEM_WORDS:
-        raise RunError(f"memory size {n} outside {MIN_MEM_WORDS}..{MAX_MEM_WORDS} words")
-    if config.max_cycles < 0:
-        raise RunError(f"max_cycles must be >= 0, got {config.max_cycles}")
-    if config.max_out < 0:
-        raise RunError(f"max_out must be >= 0, got {config.max_out}")
+    check_limits(config)
     return _device(config), DTYPES[config.dtype]
 
 
@@ -880,18 +874,12 @@ class SoftMachine:
         if need < width:
             return
         new_width = min(limit, max(2 * width, need + OUT_WINDOW))
-        extra = s.out_far.unsqueeze(-1).expand(-1, new_width - width)  # (B, extra)
-        self.state = replace(s, out=torch.cat([s.out, extra], dim=1))
+        self.state = replace(s, out=_widen(s.out, s.out_far, new_width))
 
     def _output_slots(self, count: int) -> Tensor:
         """The first `count` output slots (B, count), materialising past the window."""
         s = self.state
-        width = s.out.shape[1]
-        out = s.out.detach()
-        if count <= width:
-            return out[:, :count]
-        extra = s.out_far.detach().unsqueeze(-1).expand(-1, count - width)
-        return torch.cat([out, extra], dim=1)
+        return _widen(s.out.detach(), s.out_far.detach(), count)[:, :count]
 
     def _check_self_modification(self) -> None:
         s = self.state
