@@ -566,6 +566,7 @@ class SoftMachine:
         self.image, self.config, self.inputs = image, config, inputs
         self.device, self.dtype, self.n, self.batch = device, dtype, n, b_sz
         self.cycle = 0  # cycles stepped so far (the same for every program)
+        self._rows: Tensor | None = None  # (B',) original indices while run() compacts
         kw = {"device": device, "dtype": dtype}
 
         norm = normaliser(config.addressing, config.temperature)
@@ -887,7 +888,7 @@ class SoftMachine:
             return
         if bool(s.bad.any()):
             i = int(torch.nonzero(s.bad)[0])
-            rows = getattr(self, "_rows", None)
+            rows = self._rows
             i, cycle = (int(rows[i]) if rows is not None else i), int(s.bad_cycle[i])
             raise RunError(
                 f"program {i} executes a word it wrote (self-modifying code, cycle "
