@@ -218,5 +218,40 @@ def test_tables_come_from_the_opcode_table():
         assert (row.csel in ("eq", "ne", "lt", "ge", "ltu", "geu")) == (op.cls == "branch")
     packed = xt.packed_table()
     assert all(0 <= p < 2**31 for p in packed)
-    left, right, mask = xt.field_rows(xt.decoding())
-    assert len(left) == len(right) == len(mask) == len(xt.FIELD_ROWS)
+    packed_rows = xt.opcode_rows()
+    assert all(r.we + r.st + r.isout <= 1 for r in packed_rows)  # one write per instruction
+
+
+def test_field_slices_read_the_opcode_tables_fields():
+    """The step's shift/mask slicing of a word gives each field as ISA.md reads it."""
+    import random
+
+    from ncpu_cli.machine import exact_tables as xt
+
+    (left, right), (lo, mask) = xt.field_rows(xt.decoding())
+    assert len(left) == len(right) == len(xt.FIELD_SHIFTED)
+    assert len(lo) == len(mask) == len(xt.FIELD_MASKED)
+    f = ISA.fields
+
+    def bits(w, name):
+        return (w >> f[name].lo) & f[name].mask
+
+    def signed(v, width):
+        return v - (1 << width) if v >> (width - 1) else v
+
+    def i32(v):
+        return signed(v & 0xFFFFFFFF, 32)
+
+    want = {
+        "imm": lambda w: signed(bits(w, "imm14"), 14), "li": lambda w: signed(bits(w, "imm22"), 22),
+        "lui": lambda w: i32(bits(w, "imm22") << 10), "op": lambda w: bits(w, "op"),
+        "rd": lambda w: bits(w, "rd"), "ra": lambda w: bits(w, "ra"), "rb": lambda w: bits(w, "rb"),
+        "btarget": lambda w: bits(w, "imm14"), "jtarget": lambda w: bits(w, "imm22"),
+    }
+    rng = random.Random(7)
+    for w in [0, 0xFFFFFFFF, 0x80000000, 0x7FFFFFFF] + [rng.getrandbits(32) for _ in range(500)]:
+        s = i32(w)
+        for name, lf, rt in zip(xt.FIELD_SHIFTED, left, right):
+            assert i32(s << lf) >> rt == want[name](w), (name, hex(w))
+        for name, low, m in zip(xt.FIELD_MASKED, lo, mask):
+            assert (s >> low) & m == want[name](w), (name, hex(w))

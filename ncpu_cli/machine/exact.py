@@ -78,8 +78,7 @@ CUDA_CHUNK = 256  # cycles per captured CUDA graph
 OUT_START = 64  # initial output capacity (words per program); grows on demand
 MIN_SHARD = 2048  # programs per CPU shard below which one thread does it all
 MAX_BATCH = 1 << 26  # int32 flat offsets into the candidate rows stay below 2^31
-INT32_INDEX_LIMIT = 2**31  # flat buffers at least this long are indexed with int64
-_STATE_BYTES = 16 * 4 + 8 * 4 + 8  # per program: regs, pc/live/code/lens/pos/sink, cycles
+_STATE_BYTES = 6 * 4 + 2 * 8 + 8  # per program: pc/live/code/lens/pos, ar/index, cycles
 
 
 def _u32_to_i32(values) -> np.ndarray:
@@ -133,6 +132,7 @@ def _available_bytes(dev: torch.device) -> int | None:
 
 
 _PROBES: dict[str, bool] = {}
+INT32_INDEX_LIMIT = 2**31  # flat buffers at least this long are indexed with int64
 
 
 def _double_to_int32_wraps(device: torch.device) -> bool:
@@ -162,6 +162,21 @@ def _unique(inputs: Sequence[ProgramInput]) -> list[tuple[ProgramInput, np.ndarr
         else:
             entry[1].append(k)
     return [(inp, np.asarray(members, dtype=np.int64)) for inp, members in by_id.values()]
+
+
+def _scatter_takes_int32(device: torch.device) -> bool:
+    """Whether this torch's scatter_ accepts int32 indices on `device` (newer ones do;
+    else the step copies each scatter index to int64, one op more)."""
+    key = f"scatter-int32:{device}"
+    if key not in _PROBES:
+        dst = torch.zeros(4, dtype=torch.int32, device=device)
+        try:
+            dst.scatter_(0, torch.tensor([2], dtype=torch.int32, device=device),
+                         torch.ones(1, dtype=torch.int32, device=device))
+            _PROBES[key] = dst.tolist() == [0, 0, 1, 0]
+        except RuntimeError:
+            _PROBES[key] = False
+    return _PROBES[key]
 
 
 class _Shard:
@@ -276,7 +291,7 @@ class ExactMachine:
         scratch, and min(max_out, 256) output words each (the output buffer starts at
         OUT_START words and grows on demand; a growth that does not fit is a RunError)."""
         out_words = min(max_out, 256)
-        per = (4 * (mem_words + 1) + 4 * (out_words + 1) + 4 * (max_input + 2) + _STATE_BYTES
+        per = (4 * (xs.R_MEM + mem_words + out_words) + 4 * (max_input + 2) + _STATE_BYTES
                + 4 * xt.V_COUNT + xs.SCRATCH_BYTES)
         return int(batch * per * 1.1) + (1 << 20)
 
@@ -317,13 +332,14 @@ class ExactMachine:
         dev = self.device
         i32 = dict(dtype=torch.int32, device=dev)
         self._P = torch.tensor(xt.packed_table(), **i32)  # (64,) packed per-opcode word
-        left, right, mask = xt.field_rows(self._dec)
-        self._fl = torch.tensor(left, **i32).unsqueeze(1)  # (9, 1)
-        self._fr = torch.tensor(right, **i32).unsqueeze(1)  # (9, 1)
-        self._fm = torch.tensor(mask, **i32).unsqueeze(1)  # (9, 1)
-        self._sel_shift = torch.tensor([xt.P_VSEL, xt.P_CSEL, xt.P_TROW], **i32).unsqueeze(1)
-        self._en_shift = torch.tensor([xt.P_WE, xt.P_ST, xt.P_IN, xt.P_OUT], **i32).unsqueeze(1)
+        (left, right), (lo, mask) = xt.field_rows(self._dec)
+        self._fields = [torch.tensor(v, **i32).unsqueeze(1)  # (3, 1), (3, 1), (6, 1), (6, 1)
+                        for v in (left, right, lo, mask)]
+        self._pick_shift = torch.tensor(xs.PICK_SHIFT, **i32).unsqueeze(1)  # (5, 1)
+        self._pick_mask = torch.tensor(xs.PICK_MASK, **i32).unsqueeze(1)  # (5, 1)
+        self._en_shift = torch.tensor(xs.EN_SHIFT, **i32).unsqueeze(1)  # (2, 1)
         self._q_direct = _double_to_int32_wraps(dev)
+        self._long_scatter = not _scatter_takes_int32(dev)
 
     def _build(self, lo: int, hi: int, image: Image, uniq, images, sweep) -> _Shard:
         """Reset state of programs lo..hi-1, then their inputs."""
@@ -331,21 +347,23 @@ class ExactMachine:
         sh = _Shard(lo, hi)
         B = sh.batch
         i32 = dict(dtype=torch.int32, device=dev)
-        big = max((N + 1) * B, (L + 2) * B, (self.max_out + 1) * B, xt.V_COUNT * B)
+        big = max((xs.R_MEM + N + self.max_out) * B, (L + 2) * B, xt.V_COUNT * B)
         sh.idx = torch.int32 if big < INT32_INDEX_LIMIT else torch.int64
 
-        # memory (N + 1, B): the image(s), then patches
+        # the state (16 + N + cap, B): registers, memory (the image(s), then patches), output
+        sh.st = torch.zeros(xs.R_MEM + N + self._out_cap, B, **i32)
+        self._views(sh)
+        mem, regs = sh.mem, sh.regs
         if images is None:
-            col = np.zeros(N + 1, dtype=np.int32)
+            col = np.zeros(N, dtype=np.int32)
             col[: len(image.words)] = _words(image.words)
-            mem = torch.from_numpy(col).to(dev).unsqueeze(1).expand(N + 1, B).contiguous()
+            mem.copy_(torch.from_numpy(col).to(dev).unsqueeze(1).expand(N, B))
         else:
-            host = np.zeros((N + 1, B), dtype=np.int32)
+            host = np.zeros((N, B), dtype=np.int32)
             for k in range(lo, hi):
                 words = images[k].words
                 host[: len(words), k - lo] = _words(words)
-            mem = torch.from_numpy(host).to(dev)
-        regs = torch.zeros(self._dec.registers, B, **i32)  # (16, B)
+            mem.copy_(torch.from_numpy(host).to(dev))
         regs[load_isa().aliases["sp"]] = N  # the stack starts at the top of memory
         inp_host = np.zeros((L + 2, B), dtype=np.int32)
         in_len = np.zeros(B, dtype=np.int32)
@@ -365,7 +383,6 @@ class ExactMachine:
                 in_len[local] = len(inp.input)
         if sweep is not None and sweep[0]:
             regs[sweep[0]] = torch.as_tensor(_u32_to_i32(list(sweep[1][lo:hi])), device=dev)
-        sh.mem, sh.regs = mem, regs
         if images is None:
             sh.pc = torch.full((B,), image.entry, **i32)  # (B,)
         else:
@@ -373,30 +390,34 @@ class ExactMachine:
         sh.inp = torch.from_numpy(inp_host).to(dev)  # (L+2, B)
         sh.in_len = torch.from_numpy(in_len).to(dev)  # (B,)
         sh.in_pos = torch.zeros(B, **i32)  # (B,)
-        sh.out = torch.zeros(self._out_cap + 1, B, **i32)  # (cap+1, B)
         sh.out_len = torch.zeros(B, **i32)  # (B,)
         sh.code = torch.zeros(B, **i32)  # (B,)
         sh.live = torch.ones(B, **i32)  # (B,)
         wide = self.config.max_cycles >= 2**31
         sh.cycles = torch.zeros(B, dtype=torch.int64 if wide else torch.int32, device=dev)
         sh.ar = torch.arange(B, dtype=sh.idx, device=dev)  # (B,)
-        sh.sink = sh.ar + N * B  # (B,) flat index of each program's store sink
         sh.V = torch.zeros(xt.V_COUNT, B, **i32)  # (V_COUNT, B) candidate rows
         for name, value in xt.V_CONSTANT.items():
             sh.V[xt.V[name]] = value
         sh.scratch = xs.make_scratch(B, sh.idx, dev)
         # each shard its own copies: threads then share no tensor (no refcount ping-pong)
-        sh.consts = [t.clone() for t in (self._P, self._fl, self._fr, self._fm, self._sel_shift,
-                                         self._en_shift)]
-        sh.consts.append(xs.make_constants(B, self.max_out, dev))  # 0-dim constants
+        sh.consts = [t.clone() for t in (self._P, *self._fields, self._pick_shift,
+                                         self._pick_mask, self._en_shift)]
+        sh.consts.append(xs.make_constants(N, self.max_out, dev))  # 0-dim constants
         return sh
+
+    def _views(self, sh: _Shard) -> None:
+        """sh.regs (16, B), sh.mem (N, B), sh.out (cap, B): views of the state sh.st."""
+        sh.regs = sh.st[: xs.R_MEM]
+        sh.mem = sh.st[xs.R_MEM: xs.R_MEM + self.n]
+        sh.out = sh.st[xs.R_MEM + self.n:]
 
     # -- stepping -------------------------------------------------------------------------
     def _run_shard(self, sh: _Shard, k: int, kernel=None) -> None:
         (kernel or self._kernel)(
-            k, self.n, self.max_out, self.max_input + 1, self._q_direct,
-            sh.mem, sh.regs, sh.pc, sh.live, sh.code, sh.cycles, sh.out, sh.out_len,
-            sh.inp, sh.in_pos, sh.V, *sh.consts, sh.ar, sh.sink, sh.scratch,
+            k, self.n, self.max_out, self.max_input + 1, self._q_direct, self._long_scatter,
+            sh.st, sh.pc, sh.live, sh.code, sh.cycles, sh.out_len, sh.inp, sh.in_pos,
+            sh.V, *sh.consts, sh.ar, sh.scratch,
         )
 
     def _remaining(self) -> int:
@@ -480,9 +501,11 @@ class ExactMachine:
         try:
             with torch.inference_mode():
                 for sh in self._shards:
-                    grown = torch.zeros(cap + 1, sh.batch, dtype=torch.int32, device=self.device)
-                    grown[: self._out_cap] = sh.out[: self._out_cap]
-                    sh.out = grown
+                    grown = torch.zeros(xs.R_MEM + self.n + cap, sh.batch, dtype=torch.int32,
+                                        device=self.device)
+                    grown[: sh.st.shape[0]] = sh.st
+                    sh.st = grown
+                    self._views(sh)
         except (torch.OutOfMemoryError, MemoryError) as exc:
             raise RunError(f"out of memory on {self.device} growing the output buffer to "
                            f"{cap} words per program (use a smaller --max-out or batch)") from exc

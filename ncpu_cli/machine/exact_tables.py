@@ -26,16 +26,19 @@ V_NAMES = (
     "ne", "ge", "geu",  # their negations (one op on three rows)
     "load",  # mem[a + imm] (clamped address; faults are decided separately)
     "in",    # next input word (0 at end of input)
-    # decoded fields of the fetched word, one stacked op (see FIELD_ROWS)
-    "imm", "op", "rd", "ra", "rb", "li", "lui", "btarget", "jtarget",
+    # decoded fields of the fetched word, two stacked ops per group (see FIELD_ROWS)
+    "imm", "li", "lui", "op", "rd", "ra", "rb", "btarget", "jtarget",
     "zero", "one",  # constants
     "halt2", "opcode2",  # constants: 2 * stop code
     "address2", "full2",  # 2 * stop code when the ld/st address / the output is bad
+    "strow", "outrow",  # state rows a store / an out writes: memory[address], output[out_len]
     "a", "b",  # the operand registers (one gather)
 )
 V = {name: i for i, name in enumerate(V_NAMES)}
 V_COUNT = len(V_NAMES)
-FIELD_ROWS = ("imm", "op", "rd", "ra", "rb", "li", "lui", "btarget", "jtarget")
+FIELD_SHIFTED = ("imm", "li", "lui")  # (w << left) >> right: signed, or moved to the top
+FIELD_MASKED = ("op", "rd", "ra", "rb", "btarget", "jtarget")  # (w >> lo) & mask: unsigned
+FIELD_ROWS = FIELD_SHIFTED + FIELD_MASKED
 assert V_NAMES[V["imm"]: V["imm"] + len(FIELD_ROWS)] == FIELD_ROWS
 assert V["b"] == V["a"] + 1 and V["rb"] == V["ra"] + 1
 assert V["link"] == 0  # npc index = taken * target_row * B + arange
@@ -62,9 +65,12 @@ CODE_NAMES = ("running", "target", "halt", "opcode", "address", "output-full", "
 V_CONSTANT = {"zero": 0, "one": 1, "halt2": 2 * C_HALT, "opcode2": 2 * C_OPCODE}
 
 # -- the packed per-opcode word P (one table lookup per cycle) ----------------------
-P_VSEL, P_CSEL, P_TROW = 0, 6, 12  # 6-bit row numbers: written value, condition, target
-P_IMM = 18  # 1: second operand y is the signed immediate, else register rb
-P_WE, P_ST, P_IN, P_OUT = 19, 20, 21, 22  # write enables: rd, memory, input, output
+# Writing a register, storing and `out` exclude each other, so one write serves all
+# three: the value row (b for a store, a for out) goes to the state row that the
+# write-row selector picks (rd, strow, outrow; zero, i.e. r0, when nothing is written).
+P_VSEL, P_CSEL, P_WSEL, P_TROW = 0, 6, 12, 18  # 6-bit row numbers: value, condition,
+P_IMM = 24  # write row, target; 1: second operand y is the signed immediate, else rb
+P_IN, P_OUT = 25, 26  # the input / output position advances
 ROW_BITS = 6
 assert V_COUNT <= 1 << ROW_BITS
 
@@ -74,11 +80,11 @@ _CLASS_ROWS = {
     "li": ("li", "zero", "link"),
     "lui": ("lui", "zero", "link"),
     "load": ("load", "address2", "link"),
-    "store": ("zero", "address2", "link"),
+    "store": ("b", "address2", "link"),
     "jal": ("link", "one", "jtarget"),
     "jalr": ("link", "one", "add"),
     "in": ("in", "zero", "link"),
-    "out": ("zero", "full2", "link"),
+    "out": ("a", "full2", "link"),
 }
 _IMM_CLASSES = {"alui", "load", "store", "jalr"}  # y = signed immediate
 _WRITES = {"alu", "alui", "li", "lui", "load", "jal", "jalr", "in"}
@@ -97,9 +103,15 @@ class OpcodeRow:
     isin: int = 0
     isout: int = 0
 
+    @property
+    def wsel(self) -> str:
+        """The state row written: rd, the store address, the output slot, or r0 (nothing)."""
+        return "rd" if self.we else "strow" if self.st else "outrow" if self.isout else "zero"
+
     def packed(self) -> int:
-        return (V[self.vsel] << P_VSEL | V[self.csel] << P_CSEL | V[self.trow] << P_TROW
-                | self.imm << P_IMM | self.we << P_WE | self.st << P_ST | self.isin << P_IN
+        assert self.we + self.st + self.isout <= 1, "one write per instruction"
+        return (V[self.vsel] << P_VSEL | V[self.csel] << P_CSEL | V[self.wsel] << P_WSEL
+                | V[self.trow] << P_TROW | self.imm << P_IMM | self.isin << P_IN
                 | self.isout << P_OUT)
 
 
@@ -206,24 +218,24 @@ def decoding(isa: Isa | None = None) -> Decoding:
     )
 
 
-def field_rows(dec: Decoding) -> tuple[list[int], list[int], list[int]]:
-    """(left, right, mask) per FIELD_ROWS entry: row = ((w << left) >> right) & mask,
-    with >> arithmetic on int32 (mask -1 keeps a sign-extended field)."""
+def field_rows(dec: Decoding) -> tuple[tuple[list[int], list[int]], tuple[list[int], list[int]]]:
+    """How the step slices the fields, two ops per group, >> arithmetic on int32:
+    ((left, right) per FIELD_SHIFTED row: row = (w << left) >> right,
+     (lo, mask) per FIELD_MASKED row: row = (w >> lo) & mask)."""
+    shifted = {
+        "imm": (dec.simm.left, dec.simm.right),  # sign-extended
+        "li": (dec.li.left, dec.li.right),  # sign-extended
+        "lui": (dec.lui.left, 0),  # the unsigned field moved to the top bits (imm22 << 10)
+    }
 
-    def signed(f: FieldSlice):
-        return f.left, f.right, -1
+    def unsigned(f: FieldSlice) -> tuple[int, int]:
+        return f.lo, f.mask if f.mask < 2**31 else -1
 
-    def unsigned(f: FieldSlice):
-        return 0, f.lo, f.mask if f.mask < 2**31 else -1
-
-    def top(f: FieldSlice):  # unsigned field moved to the top bits (lui: imm22 << 10)
-        return f.left, 0, -1
-
-    spec = {
-        "imm": signed(dec.simm), "op": unsigned(dec.op), "rd": unsigned(dec.rd),
-        "ra": unsigned(dec.ra), "rb": unsigned(dec.rb), "li": signed(dec.li),
-        "lui": top(dec.lui), "btarget": unsigned(dec.btarget),
+    masked = {
+        "op": unsigned(dec.op), "rd": unsigned(dec.rd), "ra": unsigned(dec.ra),
+        "rb": unsigned(dec.rb), "btarget": unsigned(dec.btarget),
         "jtarget": unsigned(dec.jtarget),
     }
-    rows = [spec[name] for name in FIELD_ROWS]
-    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+    left, right = zip(*(shifted[name] for name in FIELD_SHIFTED))
+    lo, mask = zip(*(masked[name] for name in FIELD_MASKED))
+    return (list(left), list(right)), (list(lo), list(mask))
