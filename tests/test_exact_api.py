@@ -181,6 +181,15 @@ def test_quotient_through_int64(monkeypatch):
     check_batch(cfg(), [DIVMOD] * len(PAIRS), PAIRS, machine=m)
 
 
+def test_scatter_index_through_int64(monkeypatch):
+    monkeypatch.setattr(exact_mod, "_scatter_takes_int32", lambda device: False)
+    inputs = PAIRS[:10] + [ProgramInput(set={1: 9})]
+    images = [DIVMOD] * 10 + [COUNT]
+    m = ExactMachine(DIVMOD, cfg(), inputs, images=images)
+    assert m._long_scatter is True  # noqa: SLF001
+    check_batch(cfg(), images, inputs, machine=m)
+
+
 def test_int64_indices(monkeypatch):
     monkeypatch.setattr(exact_mod, "INT32_INDEX_LIMIT", 16)
     inputs = PAIRS[:20] + [ProgramInput(set={1: 9}, input=(1, 2))]

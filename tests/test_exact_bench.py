@@ -10,13 +10,17 @@ from ncpu_cli.machine.reference import run_reference
 
 
 def test_bench_rows():
-    rows = bench_exact(batches=(1, 3), cycles=100, reference_cycles=2000)
-    assert [r["engine"] for r in rows] == ["reference", "exact", "exact"]
+    rows = bench_exact(batches=(1, 3), cycles=100, reference_cycles=2000, repeats=2)
+    assert [r["engine"] for r in rows] == ["reference", "exact", "exact", "exact"]
     for r in rows:
         assert {"engine", "device", "batch", "cycles", "instructions", "seconds", "ips",
-                "shards"} <= set(r)
+                "shards", "repeats", "step"} <= set(r)
         assert r["ips"] > 0 and r["instructions"] == r["batch"] * r["cycles"]
+        assert r["repeats"] == 2
     assert rows[1]["cycles"] == 100 and rows[2]["batch"] == 3
+    # the bench program uses no div, in or out; the last row times the full step
+    assert [r["step"] for r in rows[1:]] == ["without div, in, out"] * 2 + ["full"]
+    assert rows[3]["batch"] == 3
     info = bench_info("cpu")
     assert info["torch"] and info["device_name"]
 

@@ -5,11 +5,13 @@ load, counter, backward branch; it never halts within the measured cycles) on B
 copies, and times `cycles` cycles after one warm-up chunk (set-up, TorchScript
 compilation and CUDA-graph capture excluded; the once-per-chunk "all stopped?"
 checks included). The reference interpreter runs the same program for
-`reference_cycles` instructions, so the ratio is honest.
+`reference_cycles` instructions, so the ratio is honest. Every figure is the
+median of `repeats` timings (a shared machine's noise moves single ones by 10%).
 """
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Sequence
 
@@ -18,6 +20,7 @@ import torch
 from ncpu_cli.bench.machine import cpu_model
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
+from ncpu_cli.machine import exact_tables as xt
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
 
@@ -37,6 +40,12 @@ def bench_program() -> Image:
         e("st", ra=0, rb=4, imm=100), e("ld", rd=5, ra=0, imm=100), e("mul", rd=6, ra=5, rb=3),
         e("addi", rd=2, ra=2, imm=-1), e("bne", ra=2, rb=0, imm=3), e("halt"),
     ])
+
+
+def step_name(features) -> str:
+    """'full', or which optional parts (exact_tables.FEATURES) the step was built without."""
+    missing = [f for f in xt.FEATURES if f not in features]
+    return "without " + ", ".join(missing) if missing else "full"
 
 
 def device_name(device: str) -> str:
@@ -63,16 +72,22 @@ def _auto_cycles(batch: int, device: str) -> int:
     return 2048 if batch < 4096 else 768
 
 
-def bench_reference(cycles: int = 300_000, mem_words: int = 1024) -> dict:
-    """The reference interpreter on the same program (one program, `cycles` instructions)."""
+def bench_reference(cycles: int = 200_000, mem_words: int = 1024, repeats: int = 5) -> dict:
+    """The reference interpreter on the same program: one program, `cycles` instructions,
+    the median of `repeats` runs."""
     from ncpu_cli.machine.reference import ReferenceMachine
 
-    m = ReferenceMachine(bench_program(), MachineConfig(mem_words=mem_words, max_cycles=cycles))
-    t0 = time.perf_counter()
-    m.run()
-    seconds = time.perf_counter() - t0
+    times = []
+    for _ in range(repeats):
+        m = ReferenceMachine(bench_program(), MachineConfig(mem_words=mem_words,
+                                                            max_cycles=cycles))
+        t0 = time.perf_counter()
+        m.run()
+        times.append(time.perf_counter() - t0)
+    seconds = statistics.median(times)
     return {"engine": "reference", "device": "cpu", "batch": 1, "cycles": m.cycles,
-            "instructions": m.cycles, "seconds": seconds, "ips": m.cycles / seconds}
+            "instructions": m.cycles, "seconds": seconds, "ips": m.cycles / seconds,
+            "repeats": repeats, "step": "-"}
 
 
 def bench_exact(
@@ -81,32 +96,43 @@ def bench_exact(
     cycles: int | None = None,
     *,
     mem_words: int = 1024,
-    reference_cycles: int = 300_000,
+    reference_cycles: int = 200_000,
     shards: int | None = None,
+    repeats: int = 5,
 ) -> list[dict]:
-    """Rows {engine, device, batch, cycles, instructions, seconds, ips, shards}: the reference
-    first, then the exact machine at every batch size. `bench_info(device)` says what
-    ran them (torch version, CPU model or GPU name)."""
+    """Rows {engine, device, batch, cycles, instructions, seconds, ips, shards, repeats, step}:
+    the reference first, then the exact machine at every batch size (and the largest once
+    more with the full step, see `runs`); `cycles` and `seconds` are per timing, `ips`
+    their ratio, each the median of `repeats` timings. `bench_info(device)` says what ran
+    them (torch version, CPU model or GPU name)."""
     from ncpu_cli.machine.exact import ExactMachine
 
-    rows = [{**bench_reference(reference_cycles, mem_words), "shards": 1}]
+    rows = [{**bench_reference(reference_cycles, mem_words, repeats), "shards": 1}]
     image = bench_program()
-    for batch in batches:
+    # every batch with the step the program gets (it has no div, in or out), and the
+    # largest once more with the full step, the one a program using all of them gets
+    runs = [(b, None) for b in batches] + [(max(batches), xt.FEATURES)] if batches else []
+    for batch, features in runs:
         n = cycles or _auto_cycles(batch, device)
         probe = ExactMachine(image, MachineConfig(mem_words=mem_words, max_cycles=1,
                                                   device=device), [ProgramInput()])
         warm = probe.chunk
         del probe
-        config = MachineConfig(mem_words=mem_words, max_cycles=warm + n, device=device)
-        m = ExactMachine.broadcast(image, config, ProgramInput(), batch, shards=shards)
+        config = MachineConfig(mem_words=mem_words, max_cycles=warm + repeats * n,
+                               device=device)
+        m = ExactMachine.broadcast(image, config, ProgramInput(), batch, shards=shards,
+                                   features=features)
         m.step(warm)  # compile / capture / first-touch outside the timing
-        _sync(device)
-        t0 = time.perf_counter()
-        m.run()
-        _sync(device)
-        seconds = time.perf_counter() - t0
-        done = m.steps - warm
-        rows.append({"engine": "exact", "device": device, "batch": batch, "cycles": done,
-                     "instructions": batch * done, "seconds": seconds,
-                     "ips": batch * done / seconds, "shards": len(m._shards)})  # noqa: SLF001
+        times = []
+        for _ in range(repeats):
+            _sync(device)
+            t0 = time.perf_counter()
+            m.run(cycles=n)
+            _sync(device)
+            times.append(time.perf_counter() - t0)
+        seconds = statistics.median(times)
+        rows.append({"engine": "exact", "device": device, "batch": batch, "cycles": n,
+                     "instructions": batch * n, "seconds": seconds,
+                     "ips": batch * n / seconds, "shards": len(m._shards),  # noqa: SLF001
+                     "repeats": repeats, "step": step_name(m.features)})
     return rows

@@ -99,7 +99,7 @@ def _render(rows: list[dict], machine: str) -> None:
         cols = list(dict.fromkeys(k for r in group for k in r if k != "subject"))
         table = Table(title=f"ncpu bench {subject}", title_justify="left")
         for c in cols:
-            table.add_column(_HEADERS.get(c, c), justify="left" if c in ("engine", "device", "dtype") else "right")
+            table.add_column(_HEADERS.get(c, c), justify="left" if c in ("engine", "device", "dtype", "step") else "right")
         for r in group:
             table.add_row(*(_fmt(r.get(c, "")) for c in cols))
         out.print(table)

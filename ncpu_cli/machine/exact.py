@@ -3,9 +3,10 @@
 State of B programs with N words of memory each, on one torch device (the layout
 and the cycle itself are in `exact_step.py`):
 
-    mem (N+1, B) int32, regs (16, B) int32, pc (B,), live (B,) 1 while running,
-    code (B,) stop code (exact_tables.C_*), cycles (B,), out (cap+1, B) + out_len,
-    inp (L+2, B) + in_len + in_pos (in_pos > in_len: eof).
+    st (16 + N + cap, B) int32: the registers, the memory and the output words, each
+    a view (regs, mem, out); pc (B,), live (B,) 1 while running, code (B,) stop code
+    (exact_tables.C_*), cycles (B,), out_len (B,), inp (L+2, B) + in_len + in_pos
+    (in_pos > in_len: eof).
 
 One cycle is a fixed, branch-free sequence of tensor ops: gather the word at pc,
 slice its fields, gather the operands, compute every candidate result, pick per
@@ -22,6 +23,13 @@ All programs of a machine start at cycle 0 together, so every running program
 has executed exactly as many cycles as the machine has stepped: the cycle limit
 is enforced by never stepping past `max_cycles` and marking the programs still
 running as timed out there.
+
+The step is built without the parts (div/rem, input, output: exact_tables.FEATURES)
+that no word of the images or memory patches needs as an instruction; that is up to
+a fifth of its work. A program can still reach such an instruction (one it stored, or
+a word it computed): it pauses there without committing, the chunk's end notices,
+and the machine starts the whole run again from reset with the full step, so results
+stay exact (at worst the run takes twice as long; `restarts` counts this).
 
 While it steps on the CPU the machine sets torch's intra-op threads to 1 (restored
 afterwards): its own shards use the cores. Knobs (environment): NCPU_JIT=0 runs the
@@ -71,6 +79,7 @@ _CODE_STATUS = {
     xt.C_HALT: (S_HALTED, R_NONE), xt.C_OPCODE: (S_FAULT, R_OPCODE),
     xt.C_ADDRESS: (S_FAULT, R_ADDRESS), xt.C_OUTPUT_FULL: (S_FAULT, R_OUTPUT_FULL),
     xt.C_TIMEOUT: (S_TIMEOUT, R_NONE),
+    xt.C_PAUSE: (S_RUNNING, R_NONE),  # transient: the run starts again at once
 }
 
 CPU_CHUNK = 64  # cycles between "all stopped?" checks on the CPU
@@ -179,6 +188,18 @@ def _scatter_takes_int32(device: torch.device) -> bool:
     return _PROBES[key]
 
 
+def _used_features(image: Image, images: Sequence[Image] | None, uniq) -> frozenset[str]:
+    """The optional step features that some word of the images or memory patches needs,
+    read as an instruction (data words count too: a program may jump to them)."""
+    field = load_isa().fields["op"]
+    parts = [np.asarray([w & MASK32 for w in im.words], dtype=np.int64)
+             for im in (images if images is not None else [image])]
+    parts += [np.asarray([v & MASK32 for v in inp.mem.values()], dtype=np.int64)
+              for inp, _ in uniq if inp.mem]
+    words = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    return xt.features_of(np.unique((words >> field.lo) & field.mask).tolist())
+
+
 class _Shard:
     """The state of programs lo..hi-1 (contiguous tensors of their own)."""
 
@@ -215,8 +236,13 @@ class ExactMachine:
         *,
         images: Sequence[Image] | None = None,
         shards: int | None = None,
+        features: Iterable[str] | None = None,
         _sweep: tuple[int, Sequence[int]] | None = None,
     ):
+        """features: the optional parts of the step (exact_tables.FEATURES) to build in;
+        default: those an instruction in the images or memory patches needs. A program
+        that reaches an instruction needing another one (code it stored, or a data word
+        it jumps to) makes the machine start the run again with all of them."""
         self.config = config
         self.image = image
         self.device = resolve_device(config.device)
@@ -253,12 +279,29 @@ class ExactMachine:
         if shards is None:
             shards = self._default_shards()
         shards = max(1, min(int(shards), batch))
-        bounds = [batch * k // shards for k in range(shards + 1)]
+        self._bounds = [batch * k // shards for k in range(shards + 1)]
+        if features is None:
+            self.features = _used_features(image, images, uniq)
+        else:
+            self.features = frozenset(features)
+            if not self.features <= set(xt.FEATURES):
+                raise ValueError(f"unknown step features {sorted(self.features - set(xt.FEATURES))}")
+        self.restarts = 0  # runs started again with every feature (see `features`)
+        self._start = (image, uniq, images, _sweep)
+        self._build_shards()
+        if config.max_cycles == 0:
+            self._finish_timeouts()
+
+    def _build_shards(self) -> None:
+        """Every shard at reset (cycle 0), for the step with self.features."""
+        self._shards: list[_Shard] = []
+        self._out_cap = min(self.max_out, OUT_START)
+        self._graph: torch.cuda.CUDAGraph | None = None
         try:
             with torch.inference_mode():
                 self._constants()
-                self._shards = [self._build(lo, hi, image, uniq, images, _sweep)
-                                for lo, hi in zip(bounds, bounds[1:])]
+                self._shards = [self._build(lo, hi, *self._start)
+                                for lo, hi in zip(self._bounds, self._bounds[1:])]
         except (torch.OutOfMemoryError, MemoryError) as exc:
             self._oom(exc)
         except RuntimeError as exc:
@@ -266,9 +309,19 @@ class ExactMachine:
                 self._oom(exc)
             raise
         self.steps = 0  # cycles stepped so far (= cycles of every running program)
-        self._graph: torch.cuda.CUDAGraph | None = None
-        if config.max_cycles == 0:
-            self._finish_timeouts()
+
+    def _restart_with_every_feature(self) -> None:
+        """A program paused at an instruction the step was built without: start the whole
+        run again with every feature (the state is rebuilt from the images and inputs)."""
+        self.features = frozenset(xt.FEATURES)
+        self.restarts += 1
+        self._shards = []  # free the old state first
+        self._build_shards()
+
+    def _paused(self) -> bool:
+        """Whether a program paused (one host sync; only steps without every feature)."""
+        with torch.inference_mode():
+            return bool(torch.stack([(sh.code == xt.C_PAUSE).any() for sh in self._shards]).any())
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -331,7 +384,7 @@ class ExactMachine:
     def _constants(self) -> None:
         dev = self.device
         i32 = dict(dtype=torch.int32, device=dev)
-        self._P = torch.tensor(xt.packed_table(), **i32)  # (64,) packed per-opcode word
+        self._P = torch.tensor(xt.packed_table(features=self.features), **i32)  # (64,)
         (left, right), (lo, mask) = xt.field_rows(self._dec)
         self._fields = [torch.tensor(v, **i32).unsqueeze(1)  # (3, 1), (3, 1), (6, 1), (6, 1)
                         for v in (left, right, lo, mask)]
@@ -416,6 +469,7 @@ class ExactMachine:
     def _run_shard(self, sh: _Shard, k: int, kernel=None) -> None:
         (kernel or self._kernel)(
             k, self.n, self.max_out, self.max_input + 1, self._q_direct, self._long_scatter,
+            "div" in self.features, "in" in self.features, "out" in self.features,
             sh.st, sh.pc, sh.live, sh.code, sh.cycles, sh.out_len, sh.inp, sh.in_pos,
             sh.V, *sh.consts, sh.ar, sh.scratch,
         )
@@ -438,6 +492,9 @@ class ExactMachine:
             else:
                 self._advance_cpu(k)
         self.steps += k
+        if len(self.features) < len(xt.FEATURES) and self._paused():
+            self._restart_with_every_feature()  # back at cycle 0; callers step on from there
+            return
         if self._remaining() == 0:
             self._finish_timeouts()
 
@@ -514,18 +571,21 @@ class ExactMachine:
 
     def step(self, n: int = 1) -> None:
         """Exactly n cycles (or up to the cycle limit) for the programs still running."""
-        n = min(int(n), self._remaining())
-        while n > 0:
-            k = min(n, self.chunk)
+        target = min(self.steps + max(0, int(n)), self.config.max_cycles)
+        while self.steps < target:  # (a restart goes back to 0 and steps up again)
+            k = min(target - self.steps, self.chunk)
             self._reserve_out(k)
             self._advance(k)
-            n -= k
 
-    def run(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Run until every program has stopped; progress(cycles_done, running) per chunk."""
+    def run(self, progress: Callable[[int, int], None] | None = None,
+            cycles: int | None = None) -> None:
+        """Run until every program has stopped (or, given `cycles`, for at most that many
+        more cycles); progress(cycles_done, running) per chunk."""
+        stop = self.config.max_cycles if cycles is None else min(
+            self.config.max_cycles, self.steps + max(0, int(cycles)))
         running, longest = self._poll()
-        while running and self._remaining() > 0:
-            k = min(self.chunk, self._remaining())
+        while running and self.steps < stop:
+            k = min(self.chunk, stop - self.steps)
             self._reserve_out(k, longest)
             self._advance(k)
             running, longest = self._poll()  # the only host sync: once per chunk

@@ -86,11 +86,11 @@ S = {name: i for i, (name, _, _) in enumerate(SCRATCH)}
  S_ADDR_C, S_LIDX, S_IIDX, S_WCIDX, S_WC, S_NIDX, S_NPC, S_NPCC, S_TF, S_NEW, S_EN, S_WIDX,
  S_DPC, S_LONG) = range(len(SCRATCH))
 # 0-dim int32 constants handed to run_cycles (list `k`)
-K_0, K_1, K_31, K_MIN, K_C2A, K_C2F, K_MAXOUT, K_MEM, K_OUT = range(9)
+K_1, K_31, K_MIN, K_C2A, K_C2F, K_MAXOUT, K_MEM, K_OUT = range(8)
 
 
 def make_constants(mem_words: int, max_out: int, device: torch.device) -> List[torch.Tensor]:
-    values = [0, 1, 31, INT_MIN, C2_ADDRESS, C2_OUTPUT_FULL, max_out, R_MEM, R_MEM + mem_words]
+    values = [1, 31, INT_MIN, C2_ADDRESS, C2_OUTPUT_FULL, max_out, R_MEM, R_MEM + mem_words]
     return [torch.tensor(v, dtype=torch.int32, device=device) for v in values]
 
 
@@ -116,7 +116,7 @@ def _scatter_index(idx: torch.Tensor, buf: torch.Tensor, long_scatter: bool) -> 
 
 def run_cycles(
     n: int, N: int, max_out: int, in_cap: int, q_direct: bool, long_scatter: bool,
-    st: torch.Tensor, pc: torch.Tensor, live: torch.Tensor, code: torch.Tensor,
+    has_div: bool, has_in: bool, has_out: bool, st: torch.Tensor, pc: torch.Tensor, live: torch.Tensor, code: torch.Tensor,
     cycles: torch.Tensor, out_len: torch.Tensor, inp: torch.Tensor, in_pos: torch.Tensor,
     V: torch.Tensor, P: torch.Tensor,
     f_left: torch.Tensor, f_right: torch.Tensor, f_lo: torch.Tensor, f_mask: torch.Tensor,
@@ -128,7 +128,10 @@ def run_cycles(
 
     in_cap = L + 1: in_pos stops there (> in_len means eof). q_direct: this device
     converts float64 2^31 to int32 -2^31 (else the quotient goes through int64).
-    long_scatter: scatter_ wants int64 indices here. k: 0-dim int32 constants (K_*
+    long_scatter: scatter_ wants int64 indices here. has_div / has_in / has_out: the
+    step computes div and rem, reads input, writes output (exact_tables.FEATURES; the
+    packed table P then pauses the opcodes that need a part left out; those rows of V
+    are never picked). k: 0-dim int32 constants (K_*
     above; TorchScript would make a new tensor from a Python scalar at every op).
     ar: arange(B) in the index dtype; the flat index of row x is ar + B * x, one add
     (alpha=B) or addcmul (value=B). With int32 indices every op has one dtype; with
@@ -137,7 +140,7 @@ def run_cycles(
     before the loop.
     """
     B = pc.shape[0]
-    k0, k1, k31, kmin = k[K_0], k[K_1], k[K_31], k[K_MIN]
+    k1, k31, kmin = k[K_1], k[K_31], k[K_MIN]
     kc2a, kc2f, kmax, kmem, kout = k[K_C2A], k[K_C2F], k[K_MAXOUT], k[K_MEM], k[K_OUT]
     stf, inpf, Vf = st.view(-1), inp.view(-1), V.view(-1)
     regf = st[:R_MEM].view(-1)  # (16B,) the registers
@@ -183,14 +186,15 @@ def run_cycles(
         torch.add(a, y, out=v_add)
         torch.sub(a, y, out=v_sub)
         torch.mul(a, y, out=v_mul)
-        # the rounded float64 quotient of 32-bit ints truncates to the exact quotient;
-        # x / 0 is +-inf or nan: -1
-        torch.div(ad.copy_(a), yd.copy_(y), out=ad).nan_to_num_(-1.0, -1.0, -1.0)  # (B,)
-        if q_direct:
-            v_div.copy_(ad)  # 2^31 (INT_MIN / -1) wraps to INT_MIN on this device
-        else:
-            v_div.copy_(q64.copy_(ad))  # through int64: 2^31 wraps to INT_MIN
-        torch.sub(a, torch.mul(v_div, y, out=t1), out=v_rem)  # x%0 = x, INT_MIN%-1 = 0
+        if has_div:
+            # the rounded float64 quotient of 32-bit ints truncates to the exact quotient;
+            # x / 0 is +-inf or nan: -1
+            torch.div(ad.copy_(a), yd.copy_(y), out=ad).nan_to_num_(-1.0, -1.0, -1.0)  # (B,)
+            if q_direct:
+                v_div.copy_(ad)  # 2^31 (INT_MIN / -1) wraps to INT_MIN on this device
+            else:
+                v_div.copy_(q64.copy_(ad))  # through int64: 2^31 wraps to INT_MIN
+            torch.sub(a, torch.mul(v_div, y, out=t1), out=v_rem)  # x%0 = x, INT_MIN%-1 = 0
         torch.bitwise_and(a, y, out=v_and)
         torch.bitwise_or(a, y, out=v_or)
         torch.bitwise_xor(a, y, out=v_xor)
@@ -210,9 +214,11 @@ def run_cycles(
         torch.ne(addr_c, v_add, out=v_addr2).mul_(kc2a)
         torch.add(addr_c, kmem, out=v_strow)  # (B,) the state row of mem[addr]
         torch.index_select(stf, 0, torch.add(ar, v_strow, alpha=B, out=lidx), out=v_load)
-        torch.ge(out_len, kmax, out=v_full2).mul_(kc2f)
-        torch.add(out_len, kout, out=v_outrow)  # (B,) the state row of the next output word
-        torch.index_select(inpf, 0, torch.add(ar, in_pos, alpha=B, out=iidx), out=v_in)
+        if has_out:
+            torch.ge(out_len, kmax, out=v_full2).mul_(kc2f)
+            torch.add(out_len, kout, out=v_outrow)  # (B,) state row of the next output word
+        if has_in:
+            torch.index_select(inpf, 0, torch.add(ar, in_pos, alpha=B, out=iidx), out=v_in)
         torch.add(pc, k1, out=v_link)
 
         # pick: value, condition (taken / 2 * primary stop code), write row; next pc
@@ -232,9 +238,12 @@ def run_cycles(
         torch.addcmul(ar, wrow, live, value=B, out=widx)  # (B,)
         stf.scatter_(0, _scatter_index(widx, lng, long_scatter), wv)
         r0.zero_()
-        torch.bitwise_and(torch.bitwise_right_shift(p, en_shift, out=en), live, out=en)
-        out_len.add_(en_out)
-        in_pos.add_(en_in).clamp_(max=in_cap)
+        if has_in or has_out:
+            torch.bitwise_and(torch.bitwise_right_shift(p, en_shift, out=en), live, out=en)
+        if has_out:
+            out_len.add_(en_out)
+        if has_in:
+            in_pos.add_(en_in).clamp_(max=in_cap)
         pc.addcmul_(torch.sub(npc, pc, out=dpc), live)
 
 

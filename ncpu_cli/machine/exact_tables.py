@@ -29,7 +29,7 @@ V_NAMES = (
     # decoded fields of the fetched word, two stacked ops per group (see FIELD_ROWS)
     "imm", "li", "lui", "op", "rd", "ra", "rb", "btarget", "jtarget",
     "zero", "one",  # constants
-    "halt2", "opcode2",  # constants: 2 * stop code
+    "halt2", "opcode2", "pause2",  # constants: 2 * stop code
     "address2", "full2",  # 2 * stop code when the ld/st address / the output is bad
     "strow", "outrow",  # state rows a store / an out writes: memory[address], output[out_len]
     "a", "b",  # the operand registers (one gather)
@@ -56,13 +56,22 @@ BRANCH_FN = {"eq": "eq", "ne": "ne", "lt": "lt", "ge": "ge", "ltu": "ltu", "geu"
 # -- stop codes (the `code` state tensor) ----------------------------------------
 # A target fault has the smallest code, so max(primary, target) gives ISA.md's
 # priority: every primary stop (halt, opcode, address, output-full) outranks it.
-C_RUNNING, C_TARGET, C_HALT, C_OPCODE, C_ADDRESS, C_OUTPUT_FULL, C_TIMEOUT = range(7)
-CODE_NAMES = ("running", "target", "halt", "opcode", "address", "output-full", "timeout")
+C_RUNNING, C_TARGET, C_HALT, C_OPCODE, C_ADDRESS, C_OUTPUT_FULL, C_TIMEOUT, C_PAUSE = range(8)
+CODE_NAMES = ("running", "target", "halt", "opcode", "address", "output-full", "timeout",
+              "pause")
+# `pause` never reaches a result: a step built without some feature (FEATURES below) stops
+# a program, uncommitted, at an instruction that needs it, and the machine then starts
+# the whole run again with every feature.
 # Rows holding a primary stop carry 2 * code: the condition row of every opcode is
 # read both as "taken" (0/1 for branches, 1 for jal/jalr) and, shifted right by
 # one, as the primary stop code (0 for 0 and 1). Opcodes that can stop this way
 # always go to pc + 1 (target row = link), so their "taken" value is irrelevant.
-V_CONSTANT = {"zero": 0, "one": 1, "halt2": 2 * C_HALT, "opcode2": 2 * C_OPCODE}
+V_CONSTANT = {"zero": 0, "one": 1, "halt2": 2 * C_HALT, "opcode2": 2 * C_OPCODE,
+              "pause2": 2 * C_PAUSE}
+
+# -- optional features: parts of the step a run leaves out when no word of its images
+# (and memory patches) is an instruction that needs them --------------------------------
+FEATURES = ("div", "in", "out")  # the div/rem candidates; the input / output stream
 
 # -- the packed per-opcode word P (one table lookup per cycle) ----------------------
 # Writing a register, storing and `out` exclude each other, so one write serves all
@@ -115,9 +124,31 @@ class OpcodeRow:
                 | self.isout << P_OUT)
 
 
-def opcode_rows(isa: Isa | None = None) -> list[OpcodeRow]:
-    """One OpcodeRow per opcode value 0..2^width-1 (illegal opcodes included)."""
-    isa = isa or load_isa()
+def needs(row: OpcodeRow) -> frozenset[str]:
+    """The optional features (FEATURES) an opcode row uses."""
+    return frozenset(name for name, used in (
+        ("div", row.vsel in ("div", "rem")), ("in", bool(row.isin)), ("out", bool(row.isout)),
+    ) if used)
+
+
+def features_of(opcodes, isa: Isa | None = None) -> frozenset[str]:
+    """The optional features that the given opcode values (ints) use."""
+    rows = opcode_rows(isa)
+    used: set[str] = set()
+    for code in opcodes:
+        used |= needs(rows[int(code)])
+    return frozenset(used)
+
+
+def opcode_rows(isa: Isa | None = None,
+                features: frozenset[str] = frozenset(FEATURES)) -> list[OpcodeRow]:
+    """One OpcodeRow per opcode value 0..2^width-1 (illegal opcodes included), for a step
+    built with `features`: an opcode that needs another one pauses."""
+    rows = _opcode_rows(isa or load_isa())
+    return [r if needs(r) <= features else OpcodeRow(csel="pause2") for r in rows]
+
+
+def _opcode_rows(isa: Isa) -> list[OpcodeRow]:
     rows = []
     for code in range(isa.fields["op"].mask + 1):
         op = isa.by_code.get(code)
@@ -145,9 +176,10 @@ def opcode_rows(isa: Isa | None = None) -> list[OpcodeRow]:
     return rows
 
 
-def packed_table(isa: Isa | None = None) -> list[int]:
-    """P for every opcode value (index = opcode)."""
-    return [r.packed() for r in opcode_rows(isa)]
+def packed_table(isa: Isa | None = None,
+                 features: frozenset[str] = frozenset(FEATURES)) -> list[int]:
+    """P for every opcode value (index = opcode), for a step built with `features`."""
+    return [r.packed() for r in opcode_rows(isa, features)]
 
 
 @dataclass(frozen=True)
