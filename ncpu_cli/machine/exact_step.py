@@ -59,9 +59,9 @@ V_SHL, V_SHR, V_SAR = (xt.V[k] for k in ("shl", "shr", "sar"))
 V_EQ, V_LT, V_LTU = (xt.V[k] for k in ("eq", "lt", "ltu"))
 V_LOAD, V_IN, V_ADDR2, V_FULL2 = (xt.V[k] for k in ("load", "in", "address2", "full2"))
 V_STROW, V_OUTROW = xt.V["strow"], xt.V["outrow"]
-V_IMM, V_OP, V_RD, V_RA = (xt.V[k] for k in ("imm", "op", "rd", "ra"))
+V_IMM, V_OP, V_RD, V_RB = (xt.V[k] for k in ("imm", "op", "rd", "rb"))
 V_SHIFTED_END = V_IMM + len(xt.FIELD_SHIFTED)
-V_A, V_B = xt.V["a"], xt.V["b"]
+V_B, V_A, V_Y = xt.V["b"], xt.V["a"], xt.V["y"]
 V_FIELDS_END = V_IMM + len(xt.FIELD_ROWS)
 
 # the rows of `pick` (S_PICK): (p >> PICK_SHIFT) & PICK_MASK
@@ -73,17 +73,15 @@ EN_SHIFT = (xt.P_IN, xt.P_OUT)
 # scratch buffers: index -> (shape rows, dtype) ("idx" = the shard's index dtype)
 SCRATCH = (
     ("fetch", 1, "idx"), ("w", 1, "i32"), ("p", 1, "i32"), ("pick", 5, "i32"),
-    ("abidx", 2, "idx"), ("y", 1, "i32"), ("t1", 1, "i32"),
-    ("ad", 1, "f64"), ("yd", 1, "f64"), ("q64", 1, "i64"), ("sh", 1, "i32"),
-    ("t2", 1, "i32"), ("xa", 1, "i32"), ("xy", 1, "i32"), ("addr_c", 1, "i32"),
+    ("baidx", 2, "idx"), ("t1", 1, "i32"), ("ayd", 2, "f64"), ("q64", 1, "i64"),
+    ("sh", 1, "i32"), ("t2", 1, "i32"), ("xay", 2, "i32"), ("addr_c", 1, "i32"),
     ("lidx", 1, "idx"), ("iidx", 1, "idx"), ("wcidx", 3, "idx"), ("wc", 3, "i32"),
     ("nidx", 1, "idx"), ("npc", 1, "i32"), ("npcc", 1, "i32"), ("tf", 1, "i32"),
     ("new", 1, "i32"), ("en", 2, "i32"), ("widx", 1, "idx"), ("dpc", 1, "i32"),
     ("long", 1, "i64"),
 )
 S = {name: i for i, (name, _, _) in enumerate(SCRATCH)}
-(S_FETCH, S_W, S_P, S_PICK, S_ABIDX, S_Y, S_T1, S_AD, S_YD, S_Q64, S_SH, S_T2, S_XA, S_XY,
- S_ADDR_C, S_LIDX, S_IIDX, S_WCIDX, S_WC, S_NIDX, S_NPC, S_NPCC, S_TF, S_NEW, S_EN, S_WIDX,
+(S_FETCH, S_W, S_P, S_PICK, S_BAIDX, S_T1, S_AYD, S_Q64, S_SH, S_T2, S_XAY, S_ADDR_C, S_LIDX, S_IIDX, S_WCIDX, S_WC, S_NIDX, S_NPC, S_NPCC, S_TF, S_NEW, S_EN, S_WIDX,
  S_DPC, S_LONG) = range(len(SCRATCH))
 # 0-dim int32 constants handed to run_cycles (list `k`)
 K_1, K_31, K_MIN, K_C2A, K_C2F, K_MAXOUT, K_MEM, K_OUT = range(8)
@@ -147,23 +145,26 @@ def run_cycles(
     memf = st[R_MEM:R_MEM + N].view(-1)  # (NB,) the memory
     r0 = st[0]  # (B,)
     f_shifted = V[V_IMM:V_SHIFTED_END]  # (3, B) imm li lui
-    f_masked = V[V_SHIFTED_END:V_FIELDS_END]  # (6, B) op rd ra rb btarget jtarget
-    rarb = V[V_RA:V_RA + 2]  # (2, B) ra rb
-    ab = V[V_A:V_A + 2].view(-1)  # (2B,) a = regs[ra], b = regs[rb]
+    f_masked = V[V_SHIFTED_END:V_FIELDS_END]  # (5, B) op rd rb ra btarget
+    rbra = V[V_RB:V_RB + 2]  # (2, B) rb ra
+    ba = V[V_B:V_B + 2].view(-1)  # (2B,) b = regs[rb], a = regs[ra]
+    ay = V[V_A:V_A + 2]  # (2, B) a, y: the two ALU operands
     cmp3 = V[V_EQ:V_EQ + 3]  # (3, B) eq lt ltu
     ncmp3 = V[V_EQ + 3:V_EQ + 6]  # (3, B) ne ge geu
-    a, b, imm = V[V_A], V[V_B], V[V_IMM]  # (B,) each
+    a, b, y, imm = V[V_A], V[V_B], V[V_Y], V[V_IMM]  # (B,) each
     v_add, v_sub, v_mul, v_div, v_rem = V[V_ADD], V[V_SUB], V[V_MUL], V[V_DIV], V[V_REM]
     v_and, v_or, v_xor = V[V_AND], V[V_OR], V[V_XOR]
     v_shl, v_shr, v_sar = V[V_SHL], V[V_SHR], V[V_SAR]
     v_eq, v_lt, v_ltu = V[V_EQ], V[V_LT], V[V_LTU]
     v_load, v_in, v_addr2, v_full2, v_link = V[V_LOAD], V[V_IN], V[V_ADDR2], V[V_FULL2], V[V_LINK]
     v_strow, v_outrow, op = V[V_STROW], V[V_OUTROW], V[V_OP]
-    fetch, w, p, abidx = s[S_FETCH], s[S_W], s[S_P], s[S_ABIDX]
+    fetch, w, p, baidx = s[S_FETCH], s[S_W], s[S_P], s[S_BAIDX]
     pick = s[S_PICK]  # (5, B) row numbers (value, condition, write row, target), imm flag
     wcw_rows, trow, is_imm = pick[:3], pick[3], pick[4]
-    y, t1, ad, yd, q64, sh, t2 = s[S_Y], s[S_T1], s[S_AD], s[S_YD], s[S_Q64], s[S_SH], s[S_T2]
-    xa, xy, addr_c, lidx, iidx = s[S_XA], s[S_XY], s[S_ADDR_C], s[S_LIDX], s[S_IIDX]
+    t1, q64, sh, t2 = s[S_T1], s[S_Q64], s[S_SH], s[S_T2]
+    ayd, xay = s[S_AYD], s[S_XAY]  # (2, B) a, y as float64; a, y with the sign bit flipped
+    ad, yd, xa, xy = ayd[0], ayd[1], xay[0], xay[1]
+    addr_c, lidx, iidx = s[S_ADDR_C], s[S_LIDX], s[S_IIDX]
     wcidx = s[S_WCIDX]  # (3, B) flat offsets into V: value, condition, write row
     wc = s[S_WC]  # (3, B) value, condition, write row
     wc_f, wv, cond, wrow = wc.view(-1), wc[0], wc[1], wc[2]
@@ -179,7 +180,7 @@ def run_cycles(
         torch.index_select(P, 0, op, out=p)  # (B,) packed per-opcode word
         torch.bitwise_and(torch.bitwise_right_shift(p, pick_shift, out=pick), pick_mask,
                           out=pick)  # (5, B)
-        torch.index_select(regf, 0, torch.add(ar, rarb, alpha=B, out=abidx).view(-1), out=ab)
+        torch.index_select(regf, 0, torch.add(ar, rbra, alpha=B, out=baidx).view(-1), out=ba)
         torch.addcmul(b, torch.sub(imm, b, out=y), is_imm, out=y)  # (B,) imm or regs[rb]
 
         # every candidate value
@@ -189,7 +190,8 @@ def run_cycles(
         if has_div:
             # the rounded float64 quotient of 32-bit ints truncates to the exact quotient;
             # x / 0 is +-inf or nan: -1
-            torch.div(ad.copy_(a), yd.copy_(y), out=ad).nan_to_num_(-1.0, -1.0, -1.0)  # (B,)
+            ayd.copy_(ay)
+            torch.div(ad, yd, out=ad).nan_to_num_(-1.0, -1.0, -1.0)  # (B,)
             if q_direct:
                 v_div.copy_(ad)  # 2^31 (INT_MIN / -1) wraps to INT_MIN on this device
             else:
@@ -206,8 +208,8 @@ def run_cycles(
         torch.bitwise_and(v_sar, t2, out=v_shr)
         torch.eq(a, y, out=v_eq)
         torch.lt(a, y, out=v_lt)
-        torch.lt(torch.bitwise_xor(a, kmin, out=xa), torch.bitwise_xor(y, kmin, out=xy),
-                 out=v_ltu)
+        torch.bitwise_xor(ay, kmin, out=xay)  # (2, B) unsigned order as signed order
+        torch.lt(xa, xy, out=v_ltu)
         torch.bitwise_xor(cmp3, k1, out=ncmp3)
         # ld/st address and jalr target: v_add = ra + imm
         torch.clamp(v_add, 0, N - 1, out=addr_c)  # (B,)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ncpu_cli.isa import Isa, load_isa
+from ncpu_cli.machine.config import MAX_MEM_WORDS
 
 INT_MIN = -(2**31)
 
@@ -27,20 +28,21 @@ V_NAMES = (
     "load",  # mem[a + imm] (clamped address; faults are decided separately)
     "in",    # next input word (0 at end of input)
     # decoded fields of the fetched word, two stacked ops per group (see FIELD_ROWS)
-    "imm", "li", "lui", "op", "rd", "ra", "rb", "btarget", "jtarget",
+    "imm", "li", "lui", "op", "rd", "rb", "ra", "btarget",
     "zero", "one",  # constants
     "halt2", "opcode2", "pause2",  # constants: 2 * stop code
     "address2", "full2",  # 2 * stop code when the ld/st address / the output is bad
     "strow", "outrow",  # state rows a store / an out writes: memory[address], output[out_len]
-    "a", "b",  # the operand registers (one gather)
+    "b", "a",  # the operand registers (one gather)
+    "y",  # the second operand: the immediate or b
 )
 V = {name: i for i, name in enumerate(V_NAMES)}
 V_COUNT = len(V_NAMES)
 FIELD_SHIFTED = ("imm", "li", "lui")  # (w << left) >> right: signed, or moved to the top
-FIELD_MASKED = ("op", "rd", "ra", "rb", "btarget", "jtarget")  # (w >> lo) & mask: unsigned
+FIELD_MASKED = ("op", "rd", "rb", "ra", "btarget")  # (w >> lo) & mask: unsigned
 FIELD_ROWS = FIELD_SHIFTED + FIELD_MASKED
 assert V_NAMES[V["imm"]: V["imm"] + len(FIELD_ROWS)] == FIELD_ROWS
-assert V["b"] == V["a"] + 1 and V["rb"] == V["ra"] + 1
+assert V["a"] == V["b"] + 1 and V["y"] == V["a"] + 1 and V["ra"] == V["rb"] + 1
 assert V["link"] == 0  # npc index = taken * target_row * B + arange
 assert V_NAMES[V["eq"]: V["eq"] + 6] == ("eq", "lt", "ltu", "ne", "ge", "geu")
 
@@ -90,7 +92,7 @@ _CLASS_ROWS = {
     "lui": ("lui", "zero", "link"),
     "load": ("load", "address2", "link"),
     "store": ("b", "address2", "link"),
-    "jal": ("link", "one", "jtarget"),
+    "jal": ("link", "one", "li"),  # its target, read signed (see decoding())
     "jalr": ("link", "one", "add"),
     "in": ("in", "zero", "link"),
     "out": ("a", "full2", "link"),
@@ -219,7 +221,7 @@ class Decoding:
     li: FieldSlice        # signed immediate of li
     lui: FieldSlice       # unsigned immediate of lui (placed in the top bits)
     btarget: FieldSlice   # unsigned branch target
-    jtarget: FieldSlice   # unsigned jal target
+    jtarget: FieldSlice   # unsigned jal target (the step reads it from the li row)
     registers: int
 
 
@@ -242,11 +244,17 @@ def decoding(isa: Isa | None = None) -> Decoding:
     lui = kind_of({"lui"}, False)
     if lui.lo != 0:
         raise ValueError("exact executor: lui immediate must sit in the low bits")
+    # jal's target is unsigned (imm22: 0..2^22-1); the step takes it from the `li` row,
+    # the same bits read signed. The two agree below 2^21, and every target from 2^21 up
+    # lies beyond the largest memory, as does every negative one: both fault alike.
+    li, jtarget = kind_of({"li"}, True), kind_of({"jal"}, False)
+    if jtarget != li or MAX_MEM_WORDS > 2 ** (jtarget.width - 1):
+        raise ValueError("exact executor: jal's target must be li's field, wide enough for "
+                         f"{MAX_MEM_WORDS} words read signed")
     return Decoding(
         op=fs("op"), rd=fs("rd"), ra=fs("ra"), rb=fs("rb"),
-        simm=kind_of(_IMM_CLASSES, True), li=kind_of({"li"}, True), lui=lui,
-        btarget=kind_of({"branch"}, False), jtarget=kind_of({"jal"}, False),
-        registers=isa.registers,
+        simm=kind_of(_IMM_CLASSES, True), li=li, lui=lui,
+        btarget=kind_of({"branch"}, False), jtarget=jtarget, registers=isa.registers,
     )
 
 
@@ -266,7 +274,6 @@ def field_rows(dec: Decoding) -> tuple[tuple[list[int], list[int]], tuple[list[i
     masked = {
         "op": unsigned(dec.op), "rd": unsigned(dec.rd), "ra": unsigned(dec.ra),
         "rb": unsigned(dec.rb), "btarget": unsigned(dec.btarget),
-        "jtarget": unsigned(dec.jtarget),
     }
     left, right = zip(*(shifted[name] for name in FIELD_SHIFTED))
     lo, mask = zip(*(masked[name] for name in FIELD_MASKED))
