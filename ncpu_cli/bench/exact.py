@@ -6,7 +6,9 @@ copies, and times `cycles` cycles after one warm-up chunk (set-up, TorchScript
 compilation and CUDA-graph capture excluded; the once-per-chunk "all stopped?"
 checks included). The reference interpreter runs the same program for
 `reference_cycles` instructions, so the ratio is honest. Every figure is the
-median of `repeats` timings (a shared machine's noise moves single ones by 10%).
+median of `repeats` timings, and the repeats take turns (reference, then every
+exact configuration, `repeats` times over), so a slow spell of a shared machine
+hits all of them alike instead of one row.
 """
 
 from __future__ import annotations
@@ -72,22 +74,22 @@ def _auto_cycles(batch: int, device: str) -> int:
     return 2048 if batch < 4096 else 768
 
 
-def bench_reference(cycles: int = 200_000, mem_words: int = 1024, repeats: int = 5) -> dict:
-    """The reference interpreter on the same program: one program, `cycles` instructions,
-    the median of `repeats` runs."""
+def _time_reference(cycles: int, mem_words: int) -> tuple[int, float]:
+    """(instructions, seconds) of one reference run of the bench program."""
     from ncpu_cli.machine.reference import ReferenceMachine
 
-    times = []
-    for _ in range(repeats):
-        m = ReferenceMachine(bench_program(), MachineConfig(mem_words=mem_words,
-                                                            max_cycles=cycles))
-        t0 = time.perf_counter()
-        m.run()
-        times.append(time.perf_counter() - t0)
+    m = ReferenceMachine(bench_program(), MachineConfig(mem_words=mem_words, max_cycles=cycles))
+    t0 = time.perf_counter()
+    m.run()
+    return m.cycles, time.perf_counter() - t0
+
+
+def _row(engine: str, device: str, batch: int, cycles: int, times: list[float],
+         **extra) -> dict:
     seconds = statistics.median(times)
-    return {"engine": "reference", "device": "cpu", "batch": 1, "cycles": m.cycles,
-            "instructions": m.cycles, "seconds": seconds, "ips": m.cycles / seconds,
-            "repeats": repeats, "step": "-"}
+    return {"engine": engine, "device": device, "batch": batch, "cycles": cycles,
+            "instructions": batch * cycles, "seconds": seconds,
+            "ips": batch * cycles / seconds, "repeats": len(times), **extra}
 
 
 def bench_exact(
@@ -100,18 +102,18 @@ def bench_exact(
     shards: int | None = None,
     repeats: int = 5,
 ) -> list[dict]:
-    """Rows {engine, device, batch, cycles, instructions, seconds, ips, shards, repeats, step}:
+    """Rows {engine, device, batch, cycles, instructions, seconds, ips, repeats, step, shards}:
     the reference first, then the exact machine at every batch size (and the largest once
     more with the full step, see `runs`); `cycles` and `seconds` are per timing, `ips`
     their ratio, each the median of `repeats` timings. `bench_info(device)` says what ran
     them (torch version, CPU model or GPU name)."""
     from ncpu_cli.machine.exact import ExactMachine
 
-    rows = [{**bench_reference(reference_cycles, mem_words, repeats), "shards": 1}]
     image = bench_program()
     # every batch with the step the program gets (it has no div, in or out), and the
     # largest once more with the full step, the one a program using all of them gets
-    runs = [(b, None) for b in batches] + [(max(batches), xt.FEATURES)] if batches else []
+    runs = [(b, None) for b in batches] + ([(max(batches), xt.FEATURES)] if batches else [])
+    machines = []
     for batch, features in runs:
         n = cycles or _auto_cycles(batch, device)
         probe = ExactMachine(image, MachineConfig(mem_words=mem_words, max_cycles=1,
@@ -123,16 +125,19 @@ def bench_exact(
         m = ExactMachine.broadcast(image, config, ProgramInput(), batch, shards=shards,
                                    features=features)
         m.step(warm)  # compile / capture / first-touch outside the timing
-        times = []
-        for _ in range(repeats):
+        machines.append((batch, n, m, []))
+    ref_times, ref_cycles = [], reference_cycles
+    for _ in range(repeats):
+        ref_cycles, seconds = _time_reference(reference_cycles, mem_words)
+        ref_times.append(seconds)
+        for _batch, n, m, times in machines:
             _sync(device)
             t0 = time.perf_counter()
             m.run(cycles=n)
             _sync(device)
             times.append(time.perf_counter() - t0)
-        seconds = statistics.median(times)
-        rows.append({"engine": "exact", "device": device, "batch": batch, "cycles": n,
-                     "instructions": batch * n, "seconds": seconds,
-                     "ips": batch * n / seconds, "shards": len(m._shards),  # noqa: SLF001
-                     "repeats": repeats, "step": step_name(m.features)})
+    rows = [_row("reference", "cpu", 1, ref_cycles, ref_times, step="-", shards=1)]
+    for batch, n, m, times in machines:
+        rows.append(_row("exact", device, batch, n, times, step=step_name(m.features),
+                         shards=len(m._shards)))  # noqa: SLF001
     return rows

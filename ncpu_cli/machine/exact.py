@@ -82,7 +82,9 @@ _CODE_STATUS = {
     xt.C_PAUSE: (S_RUNNING, R_NONE),  # transient: the run starts again at once
 }
 
-CPU_CHUNK = 64  # cycles between "all stopped?" checks on the CPU
+CPU_CHUNK = 256  # cycles between "all stopped?" checks on the CPU (a check and the thread
+# hand-off cost about a tenth of a 64-cycle chunk; 256 wastes at most that many masked
+# cycles once every program has stopped)
 CUDA_CHUNK = 256  # cycles per captured CUDA graph
 OUT_START = 64  # initial output capacity (words per program); grows on demand
 MIN_SHARD = 2048  # programs per CPU shard below which one thread does it all
@@ -341,9 +343,10 @@ class ExactMachine:
     @staticmethod
     def bytes_needed(batch: int, mem_words: int, max_out: int, max_input: int) -> int:
         """Estimated device memory at the start of a run: memory, state, candidate rows,
-        scratch, and min(max_out, 256) output words each (the output buffer starts at
-        OUT_START words and grows on demand; a growth that does not fit is a RunError)."""
-        out_words = min(max_out, 256)
+        scratch, and min(max_out, 2 * CPU_CHUNK) output words each (the output buffer starts
+        at OUT_START words and grows on demand to hold a chunk's worth more than the longest
+        output; a growth that does not fit is a RunError)."""
+        out_words = min(max_out, 2 * CPU_CHUNK)
         per = (4 * (xs.R_MEM + mem_words + out_words) + 4 * (max_input + 2) + _STATE_BYTES
                + 4 * xt.V_COUNT + xs.SCRATCH_BYTES)
         return int(batch * per * 1.1) + (1 << 20)
@@ -547,7 +550,7 @@ class ExactMachine:
 
     def _reserve_out(self, k: int, longest: int | None = None) -> None:
         """Room for k more cycles of output: capacity >= min(max_out, longest + k)."""
-        if self._out_cap >= self.max_out:
+        if self._out_cap >= self.max_out or "out" not in self.features:
             return
         if longest is None:
             longest = max(int(sh.out_len.max()) for sh in self._shards)
