@@ -181,6 +181,18 @@ def test_quotient_through_int64(monkeypatch):
     check_batch(cfg(), [DIVMOD] * len(PAIRS), PAIRS, machine=m)
 
 
+@pytest.mark.parametrize("mem_words", [64, 65536])
+def test_jal_targets_past_every_memory_fault_like_the_reference(mem_words):
+    """The step reads jal's unsigned target from the sign-extended li row: targets from
+    2^21 up (negative there) must still fault with `target`, like any beyond memory."""
+    config = cfg(mem_words=mem_words)
+    targets = [mem_words - 1, mem_words, 2**21 - 1, 2**21, 2**21 + 5, 2**22 - 1]
+    images = [Image([w("li", 1, imm=3), w("jal", 14, imm=t), w("halt")]) for t in targets]
+    got = check_batch(config, images, [ProgramInput()] * len(images))
+    assert [r.reason for r in got[1:]] == ["target"] * (len(targets) - 1)
+    assert got[0].status != "fault" or got[0].reason != "target"
+
+
 def test_scatter_index_through_int64(monkeypatch):
     monkeypatch.setattr(exact_mod, "_scatter_takes_int32", lambda device: False)
     inputs = PAIRS[:10] + [ProgramInput(set={1: 9})]
@@ -255,7 +267,7 @@ def test_field_slices_read_the_opcode_tables_fields():
         "imm": lambda w: signed(bits(w, "imm14"), 14), "li": lambda w: signed(bits(w, "imm22"), 22),
         "lui": lambda w: i32(bits(w, "imm22") << 10), "op": lambda w: bits(w, "op"),
         "rd": lambda w: bits(w, "rd"), "ra": lambda w: bits(w, "ra"), "rb": lambda w: bits(w, "rb"),
-        "btarget": lambda w: bits(w, "imm14"), "jtarget": lambda w: bits(w, "imm22"),
+        "btarget": lambda w: bits(w, "imm14"),
     }
     rng = random.Random(7)
     for w in [0, 0xFFFFFFFF, 0x80000000, 0x7FFFFFFF] + [rng.getrandbits(32) for _ in range(500)]:

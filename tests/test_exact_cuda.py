@@ -92,6 +92,22 @@ def test_graphs_on_and_off_long_run(monkeypatch, graph):
     assert got[3].out == list(range(1, 2501))
 
 
+@pytest.mark.parametrize("graph", ["0", "1"])
+def test_restart_with_every_feature_on_cuda(monkeypatch, graph):
+    """A step built without div (graph captured for it) pauses after several chunks of
+    output; the restart re-captures with the full step and matches the reference."""
+    import test_exact_features as tf
+
+    monkeypatch.setenv("NCPU_CUDA_GRAPH", graph)
+    prog = Image(tf.COUNT_THEN_DIV)
+    config = on_cuda(MachineConfig(mem_words=64, max_cycles=5000, max_out=1000))
+    inputs = [ProgramInput(set={6: 300}), ProgramInput(set={6: 5}), ProgramInput(set={6: 700})]
+    m = ExactMachine(prog, config, inputs)
+    assert m.features == {"out"}
+    got = check_batch(config, [prog] * 3, inputs, machine=m)
+    assert m.restarts == 1 and got[2].out == list(range(700))
+
+
 def test_lockstep_step_on_cuda():
     b = gen_batch(random.Random(42), 30)
     config = on_cuda(b.config)

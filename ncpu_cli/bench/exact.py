@@ -8,7 +8,8 @@ checks included). The reference interpreter runs the same program for
 `reference_cycles` instructions, so the ratio is honest. Every figure is the
 median of `repeats` timings, and the repeats take turns (reference, then every
 exact configuration, `repeats` times over), so a slow spell of a shared machine
-hits all of them alike instead of one row.
+hits all of them alike instead of one row; all configurations are built first, so
+the memory a run needs is their sum.
 """
 
 from __future__ import annotations

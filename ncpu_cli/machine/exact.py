@@ -11,7 +11,7 @@ and the cycle itself are in `exact_step.py`):
 One cycle is a fixed, branch-free sequence of tensor ops: gather the word at pc,
 slice its fields, gather the operands, compute every candidate result, pick per
 program by opcode (gathers into the candidate rows), compute the stop code (halt
-or a fault, with ISA.md's priority) and scatter the write-backs. A stopped
+or a fault, with ISA.md's priority) and make its one write (one scatter). A stopped
 program, or one whose instruction faults, is masked: its state never changes,
 and nothing one program does reaches another. There is no host sync inside a
 chunk of K cycles; `run` checks "all stopped?" between chunks. On CUDA a chunk
@@ -86,10 +86,11 @@ CPU_CHUNK = 256  # cycles between "all stopped?" checks on the CPU (a check and 
 # hand-off cost about a tenth of a 64-cycle chunk; 256 wastes at most that many masked
 # cycles once every program has stopped)
 CUDA_CHUNK = 256  # cycles per captured CUDA graph
-OUT_START = 64  # initial output capacity (words per program); grows on demand
 MIN_SHARD = 2048  # programs per CPU shard below which one thread does it all
-MAX_BATCH = 1 << 26  # int32 flat offsets into the candidate rows stay below 2^31
-_STATE_BYTES = 6 * 4 + 2 * 8 + 8  # per program: pc/live/code/lens/pos, ar/index, cycles
+MAX_BATCH = 1 << 26  # programs per machine: a sanity bound (flat offsets past 2^31 use int64)
+# per program: pc, live, code, in_len, in_pos, out_len (int32), its arange entry (index
+# dtype) and cycles (int32 or int64)
+_STATE_BYTES = 6 * 4 + 8 + 8
 
 
 def _u32_to_i32(values) -> np.ndarray:
@@ -271,7 +272,6 @@ class ExactMachine:
         self._validate_inputs(uniq)
         self._dec = xt.decoding()
         self.chunk = CUDA_CHUNK if self.device.type == "cuda" else CPU_CHUNK
-        self._out_cap = min(self.max_out, OUT_START)
         self._check_memory()
         # CPU: the chunk as TorchScript (less overhead, no GIL: shards run in parallel).
         # CUDA: eager ops, captured into a CUDA graph (TorchScript's profiling runs
@@ -294,10 +294,17 @@ class ExactMachine:
         if config.max_cycles == 0:
             self._finish_timeouts()
 
+    @property
+    def _full(self) -> bool:
+        return len(self.features) == len(xt.FEATURES)
+
     def _build_shards(self) -> None:
-        """Every shard at reset (cycle 0), for the step with self.features."""
+        """Every shard at reset (cycle 0), for the step with self.features. The inputs are
+        kept (self._start) only while a restart may still need them."""
         self._shards: list[_Shard] = []
-        self._out_cap = min(self.max_out, OUT_START)
+        # output words per program: two chunks' worth to start with (growing copies the
+        # whole state), none when the step has no `out`
+        self._out_cap = min(self.max_out, 2 * self.chunk) if "out" in self.features else 0
         self._graph: torch.cuda.CUDAGraph | None = None
         try:
             with torch.inference_mode():
@@ -311,6 +318,8 @@ class ExactMachine:
                 self._oom(exc)
             raise
         self.steps = 0  # cycles stepped so far (= cycles of every running program)
+        if self._full:
+            self._start = None
 
     def _restart_with_every_feature(self) -> None:
         """A program paused at an instruction the step was built without: start the whole
@@ -319,11 +328,6 @@ class ExactMachine:
         self.restarts += 1
         self._shards = []  # free the old state first
         self._build_shards()
-
-    def _paused(self) -> bool:
-        """Whether a program paused (one host sync; only steps without every feature)."""
-        with torch.inference_mode():
-            return bool(torch.stack([(sh.code == xt.C_PAUSE).any() for sh in self._shards]).any())
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -343,10 +347,10 @@ class ExactMachine:
     @staticmethod
     def bytes_needed(batch: int, mem_words: int, max_out: int, max_input: int) -> int:
         """Estimated device memory at the start of a run: memory, state, candidate rows,
-        scratch, and min(max_out, 2 * CPU_CHUNK) output words each (the output buffer starts
-        at OUT_START words and grows on demand to hold a chunk's worth more than the longest
-        output; a growth that does not fit is a RunError)."""
-        out_words = min(max_out, 2 * CPU_CHUNK)
+        scratch, and up to two chunks' worth of output words each (the output buffer starts
+        there and grows on demand to hold a chunk's worth more than the longest output;
+        a growth copies the whole state, and one that does not fit is a RunError)."""
+        out_words = min(max_out, 2 * max(CPU_CHUNK, CUDA_CHUNK))
         per = (4 * (xs.R_MEM + mem_words + out_words) + 4 * (max_input + 2) + _STATE_BYTES
                + 4 * xt.V_COUNT + xs.SCRATCH_BYTES)
         return int(batch * per * 1.1) + (1 << 20)
@@ -389,7 +393,7 @@ class ExactMachine:
         i32 = dict(dtype=torch.int32, device=dev)
         self._P = torch.tensor(xt.packed_table(features=self.features), **i32)  # (64,)
         (left, right), (lo, mask) = xt.field_rows(self._dec)
-        self._fields = [torch.tensor(v, **i32).unsqueeze(1)  # (3, 1), (3, 1), (6, 1), (6, 1)
+        self._fields = [torch.tensor(v, **i32).unsqueeze(1)  # (3, 1), (3, 1), (5, 1), (5, 1)
                         for v in (left, right, lo, mask)]
         self._pick_shift = torch.tensor(xs.PICK_SHIFT, **i32).unsqueeze(1)  # (5, 1)
         self._pick_mask = torch.tensor(xs.PICK_MASK, **i32).unsqueeze(1)  # (5, 1)
@@ -414,12 +418,13 @@ class ExactMachine:
             col = np.zeros(N, dtype=np.int32)
             col[: len(image.words)] = _words(image.words)
             mem.copy_(torch.from_numpy(col).to(dev).unsqueeze(1).expand(N, B))
-        else:
-            host = np.zeros((N, B), dtype=np.int32)
+        else:  # on the CPU straight into the state, elsewhere through one host copy
+            host = mem.numpy() if dev.type == "cpu" else np.zeros((N, B), dtype=np.int32)
             for k in range(lo, hi):
                 words = images[k].words
                 host[: len(words), k - lo] = _words(words)
-            mem.copy_(torch.from_numpy(host).to(dev))
+            if dev.type != "cpu":
+                mem.copy_(torch.from_numpy(host).to(dev))
         regs[load_isa().aliases["sp"]] = N  # the stack starts at the top of memory
         inp_host = np.zeros((L + 2, B), dtype=np.int32)
         in_len = np.zeros(B, dtype=np.int32)
@@ -487,19 +492,24 @@ class ExactMachine:
                 sh.code.add_(sh.live * xt.C_TIMEOUT)
                 sh.live.zero_()
 
-    def _advance(self, k: int) -> None:
-        """Exactly k more cycles (k <= remaining); no host sync inside."""
+    def _advance(self, k: int) -> tuple[int, int]:
+        """Exactly k more cycles (k <= remaining) with no host sync inside, then one poll:
+        (programs still running, longest output so far). A paused program restarts the run
+        (steps back to 0; callers step on from there)."""
         with torch.inference_mode():
             if self.device.type == "cuda":
                 self._advance_cuda(k)
             else:
                 self._advance_cpu(k)
         self.steps += k
-        if len(self.features) < len(xt.FEATURES) and self._paused():
-            self._restart_with_every_feature()  # back at cycle 0; callers step on from there
-            return
-        if self._remaining() == 0:
+        running, longest, paused = self._poll()
+        if paused:
+            self._restart_with_every_feature()
+            running, longest, _ = self._poll()
+        elif self._remaining() == 0:
             self._finish_timeouts()
+            running = 0
+        return running, longest
 
     def _advance_cpu(self, k: int) -> None:
         """One intra-op thread per shard (torch's own parallel regions only spin against
@@ -568,12 +578,14 @@ class ExactMachine:
                     self._views(sh)
         except (torch.OutOfMemoryError, MemoryError) as exc:
             raise RunError(f"out of memory on {self.device} growing the output buffer to "
-                           f"{cap} words per program (use a smaller --max-out or batch)") from exc
+                           f"{cap} words per program (use a smaller --max-out, batch or "
+                           f"--mem-words)") from exc
         self._out_cap = cap
         self._graph = None  # a captured graph holds the old buffers
 
     def step(self, n: int = 1) -> None:
-        """Exactly n cycles (or up to the cycle limit) for the programs still running."""
+        """Exactly n cycles (or up to the cycle limit) for the programs still running; one
+        host sync per chunk."""
         target = min(self.steps + max(0, int(n)), self.config.max_cycles)
         while self.steps < target:  # (a restart goes back to 0 and steps up again)
             k = min(target - self.steps, self.chunk)
@@ -582,25 +594,28 @@ class ExactMachine:
 
     def run(self, progress: Callable[[int, int], None] | None = None,
             cycles: int | None = None) -> None:
-        """Run until every program has stopped (or, given `cycles`, for at most that many
-        more cycles); progress(cycles_done, running) per chunk."""
+        """Run until every program has stopped (or, given `cycles`, until the cycle that many
+        cycles on from the call); progress(cycles_done, running) after each chunk. After a
+        restart (see `features`) the count starts again from 0, and the run still stops at
+        the same cycle."""
         stop = self.config.max_cycles if cycles is None else min(
             self.config.max_cycles, self.steps + max(0, int(cycles)))
-        running, longest = self._poll()
+        running, longest, _ = self._poll()
         while running and self.steps < stop:
             k = min(self.chunk, stop - self.steps)
             self._reserve_out(k, longest)
-            self._advance(k)
-            running, longest = self._poll()  # the only host sync: once per chunk
+            running, longest = self._advance(k)  # the only host sync: once per chunk
             if progress is not None:
                 progress(self.steps, running)
 
-    def _poll(self) -> tuple[int, int]:
-        """(programs still running, longest output so far) in one device->host copy."""
+    def _poll(self) -> tuple[int, int, bool]:
+        """(programs still running, longest output so far, whether one paused) in one
+        device->host copy."""
         with torch.inference_mode():
-            parts = [torch.stack([sh.live.sum(), sh.out_len.max().long()]) for sh in self._shards]
-            both = torch.stack(parts).cpu()
-        return int(both[:, 0].sum()), int(both[:, 1].max())
+            parts = [torch.stack([sh.live.sum(), sh.out_len.max().long(),
+                                  (sh.code == xt.C_PAUSE).sum()]) for sh in self._shards]
+            got = torch.stack(parts).cpu()
+        return int(got[:, 0].sum()), int(got[:, 1].max()), bool(got[:, 2].any())
 
     # -- state views (one shard: views; several: concatenated copies) --------------------------
     def _cat(self, get: Callable[[_Shard], torch.Tensor], dim: int = 0) -> torch.Tensor:
@@ -609,7 +624,7 @@ class ExactMachine:
 
     @property
     def mem(self) -> torch.Tensor:
-        return self._cat(lambda sh: sh.mem[: self.n].t())  # (B, N)
+        return self._cat(lambda sh: sh.mem.t())  # (B, N)
 
     @property
     def regs(self) -> torch.Tensor:
@@ -633,7 +648,7 @@ class ExactMachine:
 
     def _code_map(self, which: int) -> torch.Tensor:
         lut = torch.tensor([_CODE_STATUS[c][which] for c in range(len(xt.CODE_NAMES))],
-                           dtype=torch.int8, device=self.device)  # (7,)
+                           dtype=torch.int8, device=self.device)  # (8,)
         return lut.index_select(0, self.code)  # (B,)
 
     @property
@@ -719,7 +734,7 @@ class ExactMachine:
             pieces["out"].append(sh.out[:longest].index_select(1, sel).t().cpu().tolist())
             pieces["eof"].append((sh.in_pos > sh.in_len).index_select(0, sel))
             if with_mem:
-                pieces["mem"].append(sh.mem[: self.n].index_select(1, sel).t())
+                pieces["mem"].append(sh.mem.index_select(1, sel).t())
         got: dict[str, list] = {}
         for key, vals in pieces.items():
             if key == "out":

@@ -2,9 +2,10 @@
 
 The exact machine computes, every cycle and for every program, a fixed set of
 candidate values (the rows of `V`, below) and then picks per program what its
-opcode asks for. Which candidates (value written to rd, branch condition /
-primary stop, next-pc target) and which side effects are enabled comes from one
-packed int32 word per opcode value (`packed_table`, looked up once per cycle).
+opcode asks for. Which candidates (the value written, the branch condition /
+primary stop, the state row written: rd, the store address or the output slot,
+the next-pc target) and which positions advance comes from one packed int32 word
+per opcode value (`packed_table`, looked up once per cycle).
 Nothing here spells an opcode number: every entry is derived from `Op.cls` /
 `Op.fn` of isa/ncpu32.yaml, and field positions from its `fields`.
 """
