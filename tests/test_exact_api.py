@@ -193,12 +193,16 @@ def test_jal_targets_past_every_memory_fault_like_the_reference(mem_words):
     assert got[0].status != "fault" or got[0].reason != "target"
 
 
-def test_scatter_index_through_int64(monkeypatch):
-    monkeypatch.setattr(exact_mod, "_scatter_takes_int32", lambda device: False)
+@pytest.mark.parametrize("long_scatter", [False, True])
+def test_scatter_index_int32_or_int64(long_scatter):
+    """Both ways of handing the write index to scatter_ (int32 as it is, or copied to
+    int64) give the reference's results."""
     inputs = PAIRS[:10] + [ProgramInput(set={1: 9})]
     images = [DIVMOD] * 10 + [COUNT]
     m = ExactMachine(DIVMOD, cfg(), inputs, images=images)
-    assert m._long_scatter is True  # noqa: SLF001
+    assert m._long_scatter is True  # noqa: SLF001 - the CPU default
+    if exact_mod._scatter_takes_int32(m.device) or long_scatter:  # noqa: SLF001
+        m._long_scatter = long_scatter  # noqa: SLF001
     check_batch(cfg(), images, inputs, machine=m)
 
 

@@ -399,7 +399,10 @@ class ExactMachine:
         self._pick_mask = torch.tensor(xs.PICK_MASK, **i32).unsqueeze(1)  # (5, 1)
         self._en_shift = torch.tensor(xs.EN_SHIFT, **i32).unsqueeze(1)  # (2, 1)
         self._q_direct = _double_to_int32_wraps(dev)
-        self._long_scatter = not _scatter_takes_int32(dev)
+        # scatter_ indices as int64: where scatter_ wants them, and on the CPU anyway (its
+        # scatter_ casts an int32 index into a new tensor every call; a copy into a kept
+        # one is cheaper)
+        self._long_scatter = dev.type == "cpu" or not _scatter_takes_int32(dev)
 
     def _build(self, lo: int, hi: int, image: Image, uniq, images, sweep) -> _Shard:
         """Reset state of programs lo..hi-1, then their inputs."""
