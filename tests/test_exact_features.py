@@ -4,6 +4,7 @@ instruction that needs one left out (code it wrote itself, or a forced feature s
 
 from __future__ import annotations
 
+import os
 import random
 
 import pytest
@@ -158,7 +159,8 @@ def test_every_program_case_with_no_feature_built_in():
             assert m.restarts == 1 and m.features == EVERY
 
 
-@settings(max_examples=10, deadline=None,
+@settings(max_examples=max(1, int(os.environ.get("NCPU_FUZZ_EXAMPLES", "2000")) // 200),
+          deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(batch=random_batches(50), features=st.sets(st.sampled_from(xt.FEATURES)),
        shards=st.sampled_from([1, 2]))
