@@ -108,7 +108,7 @@ def bench_exact(
     more with the full step, see `runs`); `cycles` and `seconds` are per timing, `ips`
     their ratio, each the median of `repeats` timings. `bench_info(device)` says what ran
     them (torch version, CPU model or GPU name)."""
-    from ncpu_cli.machine.exact import ExactMachine
+    from ncpu_cli.machine.exact import CPU_CHUNK, CUDA_CHUNK, ExactMachine
 
     image = bench_program()
     # every batch with the step the program gets (it has no div, in or out), and the
@@ -117,10 +117,7 @@ def bench_exact(
     machines = []
     for batch, features in runs:
         n = cycles or _auto_cycles(batch, device)
-        probe = ExactMachine(image, MachineConfig(mem_words=mem_words, max_cycles=1,
-                                                  device=device), [ProgramInput()])
-        warm = probe.chunk
-        del probe
+        warm = CUDA_CHUNK if device.startswith("cuda") else CPU_CHUNK  # one chunk
         config = MachineConfig(mem_words=mem_words, max_cycles=warm + repeats * n,
                                device=device)
         m = ExactMachine.broadcast(image, config, ProgramInput(), batch, shards=shards,

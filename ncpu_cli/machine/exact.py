@@ -326,8 +326,7 @@ class ExactMachine:
         run again with every feature (the state is rebuilt from the images and inputs)."""
         self.features = frozenset(xt.FEATURES)
         self.restarts += 1
-        self._shards = []  # free the old state first
-        self._build_shards()
+        self._build_shards()  # (drops the old state first)
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -590,10 +589,11 @@ class ExactMachine:
         """Exactly n cycles (or up to the cycle limit) for the programs still running; one
         host sync per chunk."""
         target = min(self.steps + max(0, int(n)), self.config.max_cycles)
+        longest = None  # known after the first chunk's poll
         while self.steps < target:  # (a restart goes back to 0 and steps up again)
             k = min(target - self.steps, self.chunk)
-            self._reserve_out(k)
-            self._advance(k)
+            self._reserve_out(k, longest)
+            _, longest = self._advance(k)
 
     def run(self, progress: Callable[[int, int], None] | None = None,
             cycles: int | None = None) -> None:

@@ -105,8 +105,7 @@ def make_scratch(batch: int, index_dtype: torch.dtype, device: torch.device) -> 
 
 
 def _scatter_index(idx: torch.Tensor, buf: torch.Tensor, long_scatter: bool) -> torch.Tensor:
-    """idx as scatter_ takes it here: as it is, or copied to int64 (`buf`) where this torch's
-    scatter_ wants int64."""
+    """idx as it is, or (long_scatter) copied to int64 into `buf`."""
     if long_scatter and idx.dtype != torch.int64:
         return buf.copy_(idx)
     return idx
@@ -126,11 +125,11 @@ def run_cycles(
 
     in_cap = L + 1: in_pos stops there (> in_len means eof). q_direct: this device
     converts float64 2^31 to int32 -2^31 (else the quotient goes through int64).
-    long_scatter: scatter_ wants int64 indices here. has_div / has_in / has_out: the
-    step computes div and rem, reads input, writes output (exact_tables.FEATURES; the
-    packed table P then pauses the opcodes that need a part left out; those rows of V
-    are never picked). k: 0-dim int32 constants (K_*
-    above; TorchScript would make a new tensor from a Python scalar at every op).
+    long_scatter: hand scatter_ an int64 copy of the write index. has_div / has_in /
+    has_out: the step computes div and rem, reads input, writes output
+    (exact_tables.FEATURES; the packed table P then pauses the opcodes that need a part
+    left out; those rows of V are never picked). k: 0-dim int32 constants (K_* above;
+    TorchScript would make a new tensor from a Python scalar at every op).
     ar: arange(B) in the index dtype; the flat index of row x is ar + B * x, one add
     (alpha=B) or addcmul (value=B). With int32 indices every op has one dtype; with
     int64 ones (shards of 2^31 words or more) torch casts the int32 operand into a
