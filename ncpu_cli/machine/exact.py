@@ -53,6 +53,7 @@ from ncpu_cli.isa import MASK32, load_isa
 from ncpu_cli.machine import exact_step as xs
 from ncpu_cli.machine import exact_tables as xt
 from ncpu_cli.machine.config import MachineConfig, check_limits
+from ncpu_cli.machine.device import resolve_device
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import (
     ADDRESS,
@@ -108,25 +109,6 @@ def _human(nbytes: float) -> str:
             return f"{int(nbytes)} B" if unit == "B" else f"{nbytes:.1f} {unit}"
         nbytes /= 1024
     return f"{nbytes:.1f} TiB"
-
-
-def resolve_device(name: str) -> torch.device:
-    """`cpu` | `cuda` | `cuda:N` -> torch.device, or RunError when it is not usable."""
-    try:
-        dev = torch.device(name)
-    except (RuntimeError, TypeError) as exc:
-        raise RunError(f"unknown device `{name}` (expected cpu, cuda or cuda:N)") from exc
-    if dev.type == "cpu":
-        return torch.device("cpu")
-    if dev.type != "cuda":
-        raise RunError(f"unsupported device `{name}` (expected cpu, cuda or cuda:N)")
-    if not torch.cuda.is_available():
-        raise RunError("CUDA requested but no GPU is available")
-    count = torch.cuda.device_count()
-    index = dev.index if dev.index is not None else torch.cuda.current_device()
-    if not 0 <= index < count:
-        raise RunError(f"CUDA device {index} requested but only {count} GPU(s) are present")
-    return torch.device("cuda", index)
 
 
 def _available_bytes(dev: torch.device) -> int | None:

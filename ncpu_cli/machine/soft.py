@@ -70,6 +70,7 @@ from ncpu_cli.machine.addressing import (
     tent_scores,
 )
 from ncpu_cli.machine.config import DEFAULT_MAX_CYCLES, MachineConfig, check_limits
+from ncpu_cli.machine.device import resolve_device
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import (
     ADDRESS,
@@ -501,24 +502,6 @@ class _cpu_threads:
         return False
 
 
-
-def _device(config: MachineConfig) -> torch.device:
-    dev = str(config.device)
-    if dev == "auto":
-        dev = "cuda" if torch.cuda.is_available() else "cpu"
-    if dev.startswith("cuda") and not torch.cuda.is_available():
-        raise RunError(f"device `{dev}`: no CUDA GPU is available (torch.cuda.is_available() is False)")
-    try:
-        device = torch.device(dev)
-    except RuntimeError as err:
-        raise RunError(f"unknown device `{dev}` ({err})") from None
-    if device.type not in ("cpu", "cuda"):
-        raise RunError(f"unknown device `{dev}` (choose cpu or cuda)")
-    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-        raise RunError(f"device `{dev}`: only {torch.cuda.device_count()} CUDA device(s)")
-    return device
-
-
 def check_config(config: MachineConfig) -> tuple[torch.device, torch.dtype]:
     """Validate the soft-mode parts of `config`; returns (device, dtype)."""
     if config.dtype not in DTYPES:
@@ -528,7 +511,7 @@ def check_config(config: MachineConfig) -> tuple[torch.device, torch.dtype]:
     except ValueError as err:
         raise RunError(str(err)) from None
     check_limits(config)
-    return _device(config), DTYPES[config.dtype]
+    return resolve_device(str(config.device)), DTYPES[config.dtype]
 
 
 class SoftMachine:
