@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from ncpu_cli.cli import app
-from ncpu_cli.cli.common import fail, reported_errors, stderr, stdout
+from ncpu_cli.cli.common import fail, reporting, stderr, stdout, usage
 from ncpu_cli.errors import AsmError, Diagnostic, Span
 from ncpu_cli.image import Image
 
@@ -156,13 +156,19 @@ def asm_command(
         help="Accept ?? holes (for `ncpu fit`) instead of rejecting them.",
         rich_help_panel="Assembly",
     ),
+    as_json: bool = typer.Option(
+        False, "--json", rich_help_panel="Output",
+        help="Report on stdout as JSON: a summary, or {\"error\": ...} with every diagnostic.",
+    ),
 ) -> None:
     """Assemble an ncpu32 source file into a memory image."""
     from ncpu_cli.formats import words_text
     from ncpu_cli.fsutil import write_atomic
     from ncpu_cli.image import dump_image
 
-    with reported_errors():
+    with reporting(json=as_json):
+        if as_json and (output == "-" or (output is None and src == "-")):
+            usage("--json and an image on stdout cannot be combined; write the image with -o FILE")
         image, sources = assemble_source(src, keep_holes=keep_holes, mem_words=mem_words)
         data = dump_image(image, fmt.value, sources)
         out = _output_path(src, output, fmt, sources)
@@ -174,7 +180,11 @@ def asm_command(
             _write_stdout(data)
         else:
             write_atomic(out, data)
-    if not quiet:
+    if as_json:
+        summary = {"source": "<stdin>" if src == "-" else src, "words": image.size,
+                   "entry": image.entry, "format": fmt.value, "output": str(out)}
+        _write_stdout(json.dumps(summary) + "\n")
+    elif not quiet:
         name = "<stdin>" if src == "-" else src
         stderr().print(
             f"assembled {name}: {words_text(image.size)} -> {out or '<stdout>'}",
@@ -203,13 +213,22 @@ def disasm_command(
         "--plain",
         help="Print plain assembly (labels and instructions, no addresses) that assembles back.",
     ),
+    as_json: bool = typer.Option(
+        False, "--json",
+        help="Print {\"size\", \"entry\", \"lines\"} as JSON (or {\"error\": ...}).",
+    ),
 ) -> None:
     """Disassemble an image: addresses, words, labels, and `.word` for non-instructions."""
     from ncpu_cli.disasm import disassemble_image
 
-    with reported_errors():
+    with reporting(json=as_json):
         image = _read_image(image_path, fmt)
         lines = disassemble_image(image, addresses=not plain)
+    if as_json:
+        doc = {"image": "<stdin>" if image_path == "-" else image_path, "size": image.size,
+               "entry": image.entry, "lines": lines}
+        _write_stdout(json.dumps(doc) + "\n")
+        return
     _write_stdout("".join(line + "\n" for line in lines))
 
 
@@ -238,7 +257,8 @@ def isa_command(
     from ncpu_cli.isa import load_isa
     from ncpu_cli.render.isa import isa_json, isa_table
 
-    isa = load_isa()
+    with reporting(json=as_json):
+        isa = load_isa()
     if as_json:
         _write_stdout(json.dumps(isa_json(isa), indent=2) + "\n")
     else:

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ncpu_cli.cli import app
-from ncpu_cli.cli.common import fail, reported_errors, stderr, stdout
+from ncpu_cli.cli.common import fail, reported_errors, reports_errors, stderr, stdout
 
 
 class Subject(str, Enum):
@@ -37,6 +37,7 @@ def _sizes(batches: str, cycles: int) -> dict:
 
 
 @app.command(rich_help_panel="Measure")
+@reports_errors("as_json")
 def bench(
     subject: Subject = typer.Argument(Subject.all, help="What to measure."),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda | cuda:N"),

@@ -1,18 +1,31 @@
-"""What every command shares: exit codes, the stderr console, error reporting."""
+"""What every command shares: exit codes, the stderr console, error reporting.
+
+`with reporting(json=as_json):` around a command's body turns every failure
+(library errors, `fail()`, `usage()`) into `error: ...` on stderr, or under
+`--json` into one `{"error": {...}}` object on stdout, with the same exit code.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import functools
+import json
 import math
 import os
 import sys
 from enum import Enum
-from typing import Iterator, NoReturn
+from typing import Any, Callable, Iterator, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.errors import MarkupError
+from rich.markup import escape
+from rich.text import Text
 
-from ncpu_cli.errors import AsmError, ImageError, NcpuError, RunError
+from ncpu_cli.errors import AsmError, Diagnostic, FitError, ImageError, NcpuError, RunError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Exit codes (documented in README and `ncpu --help`).
 EXIT_OK = 0  # every program halted / command succeeded
@@ -30,15 +43,69 @@ def stdout() -> Console:
     return Console(no_color="NO_COLOR" in os.environ, highlight=False, soft_wrap=True)
 
 
-def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    """Print `error: message` on stderr and exit with `code`."""
+# Set by `reporting(json=True)`: failures are then one JSON object on stdout.
+_JSON_ERRORS: contextvars.ContextVar[bool] = contextvars.ContextVar("ncpu_json_errors",
+                                                                   default=False)
+
+
+def fail(message: str, code: int = EXIT_ERROR, *, kind: str | None = None,
+         file: str | None = None, line: int | None = None, col: int | None = None) -> NoReturn:
+    """Report `message` (Rich markup) and exit with `code`: `error: message` on stderr, or
+    under `reporting(json=True)` one `{"error": {...}}` object on stdout."""
+    if _JSON_ERRORS.get():
+        kind = kind or ("usage" if code == EXIT_USAGE else "error")
+        emit_json_error(error_object(kind, _plain(message), file=file, line=line, col=col))
+        raise typer.Exit(code)
     stderr().print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True,
                    emoji=False)
     raise typer.Exit(code)
 
 
 def usage(message: str) -> NoReturn:
-    fail(message, EXIT_USAGE)
+    fail(message, EXIT_USAGE, kind="usage")
+
+
+def json_errors() -> bool:
+    """True inside `reporting(json=True)`."""
+    return _JSON_ERRORS.get()
+
+
+def error_object(kind: str, message: str, *, file: str | None = None, line: int | None = None,
+                 col: int | None = None, **extra: Any) -> dict:
+    """The `error` member of a `--json` failure (fields always present, null when unknown)."""
+    return {"kind": kind, "message": message, "file": file, "line": line, "col": col, **extra}
+
+
+def emit_json_error(error: dict) -> None:
+    """Write `{"error": error}` as one line on stdout."""
+    with contextlib.suppress(BrokenPipeError):
+        sys.stdout.write(json.dumps({"error": error}) + "\n")
+        sys.stdout.flush()
+
+
+def asm_error_object(err: AsmError) -> dict:
+    """An AsmError as a JSON error: every diagnostic in a list, the first one's place on top."""
+    diags = [_diagnostic_json(d) for d in err.diagnostics]
+    first = diags[0] if diags else {"file": None, "line": None, "col": None,
+                                    "message": "assembly failed"}
+    return error_object("asm", first["message"], file=first["file"], line=first["line"],
+                        col=first["col"], diagnostics=diags)
+
+
+def _diagnostic_json(diag: Diagnostic) -> dict:
+    out = {"file": diag.span.file, "line": diag.span.line, "col": diag.span.col,
+           "message": diag.message, "severity": diag.severity}
+    if diag.notes:
+        out["notes"] = [_diagnostic_json(n) for n in diag.notes]
+    return out
+
+
+def _plain(message: str) -> str:
+    """Rich markup (`\\[` escapes, `[bold]`) -> the plain text a reader sees."""
+    try:
+        return Text.from_markup(message).plain
+    except MarkupError:
+        return message
 
 
 class Addressing(str, Enum):
@@ -65,19 +132,56 @@ def check_temperature(value: float, option: str = "--temperature") -> float:
 
 
 @contextlib.contextmanager
-def reported_errors() -> Iterator[None]:
-    """Turn library errors into messages on stderr and exit code 1 (never a traceback)."""
+def reporting(json: bool | None = None) -> Iterator[None]:
+    """Turn library errors into a report and an exit code (1), never a traceback.
+
+    `json=True`: every failure inside, `fail()` and `usage()` included, is one JSON
+    object `{"error": {"kind", "message", "file", "line", "col"}}` on stdout (an
+    assembly error adds `diagnostics`, all of them); `json=False`: text on stderr;
+    None: as the enclosing `reporting` (text outside any). Exit codes are the same.
+    """
+    token = _JSON_ERRORS.set(_JSON_ERRORS.get() if json is None else bool(json))
     try:
         yield
     except AsmError as err:
+        if _JSON_ERRORS.get():
+            emit_json_error(asm_error_object(err))
+            raise typer.Exit(EXIT_ERROR) from None
         from ncpu_cli.asm.diagnostics import render
 
         sys.stderr.write(render(err, color=stderr().is_terminal and "NO_COLOR" not in os.environ))
         raise typer.Exit(EXIT_ERROR) from None
-    except (ImageError, RunError, NcpuError) as err:
-        fail(str(err).replace("[", r"\["))
+    except NcpuError as err:
+        kind = ("image" if isinstance(err, ImageError) else "run" if isinstance(err, RunError)
+                else "fit" if isinstance(err, FitError) else "error")
+        fail(escape(str(err)), kind=kind, file=getattr(err, "file", None),
+             line=getattr(err, "line", None), col=getattr(err, "col", None))
     except OSError as err:
-        where = f"{err.filename}: " if getattr(err, "filename", None) else ""
-        fail(f"{where}{err.strerror or err}".replace("[", r"\["))
+        name = getattr(err, "filename", None)
+        where = f"{name}: " if name else ""
+        fail(escape(f"{where}{err.strerror or err}"), kind="file",
+             file=None if name is None else str(name))
     except MemoryError:
-        fail("out of memory (try a smaller --batch or --mem-words)")
+        fail("out of memory (try a smaller --batch or --mem-words)", kind="memory")
+    finally:
+        _JSON_ERRORS.reset(token)
+
+
+def reports_errors(json_param: str = "json_") -> Callable[[F], F]:
+    """Decorator form for a Typer command: its body runs inside `reporting(json=...)`,
+    the mode read from the command's `json_param` option (`--json`)."""
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with reporting(json=bool(kwargs.get(json_param, False))):
+                return command(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def reported_errors() -> contextlib.AbstractContextManager[None]:
+    """`reporting()` in the mode of the enclosing one (text when there is none)."""
+    return reporting(None)

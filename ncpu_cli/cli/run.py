@@ -23,6 +23,7 @@ from ncpu_cli.cli.common import (
     Dtype,
     check_temperature,
     reported_errors,
+    reports_errors,
     stderr,
     stdout,
     usage,
@@ -183,6 +184,7 @@ def _render_human(outcome, image, sources) -> None:
 
 
 @app.command("run")
+@reports_errors("json_")
 def run_command(
     program: str = typer.Argument(
         ..., metavar="PROGRAM",

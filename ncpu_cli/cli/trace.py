@@ -18,7 +18,9 @@ from ncpu_cli.cli.common import (
     Dtype,
     check_temperature,
     fail,
+    json_errors,
     reported_errors,
+    reports_errors,
     stderr,
     stdout,
     usage,
@@ -45,6 +47,7 @@ def _list(text: str, option: str, kind: type) -> list:
 
 
 @app.command("trace")
+@reports_errors("json_")
 def trace_command(
     program: str = typer.Argument(
         ..., metavar="PROGRAM",
@@ -160,7 +163,9 @@ def trace_command(
             con.print(pc_strip(trace, rows))
             con.print(summary_panel(trace))
     if trace.stopped:
-        fail(trace.stopped, EXIT_ERROR)
+        if json_errors() and json_:  # the document above already says why (`stopped`)
+            raise typer.Exit(EXIT_ERROR)
+        fail(escape(trace.stopped), EXIT_ERROR, kind="fault")
 
 
 def _emit_sweep(rows, as_json: bool, csv_path: str | None) -> None:
