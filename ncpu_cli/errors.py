@@ -45,3 +45,7 @@ class ImageError(NcpuError):
 
 class RunError(NcpuError):
     """A run cannot start: bad inputs, impossible configuration, missing device."""
+
+
+class FitError(NcpuError):
+    """A fit cannot start: a bad spec, a sketch without holes, an impossible search."""

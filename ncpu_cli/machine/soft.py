@@ -81,6 +81,7 @@ from ncpu_cli.machine.result import (
 from ncpu_cli.machine.soft_decode import (
     LINEAR_MAP,
     NREG,
+    ControlTable,
     build_control,
     mix_rows,
 )
@@ -158,7 +159,9 @@ class SoftMachine:
     ``SoftMachine(image, config, inputs, regs0=None, mem0=None, input0=None)``;
     ``regs0 (B, 16)``, ``mem0 (B, N)``, ``input0 (B, L)`` are optional float
     tensors (they may require grad) that replace the initial registers (after
-    reset and presets), the initial memory and the input streams."""
+    reset and presets), the initial memory and the input streams; ``control``
+    a control table built already (``build_control`` or ``fit.control``, one row
+    set per program or shared; its table may require grad) instead of `image`'s."""
 
     def __init__(
         self,
@@ -169,6 +172,7 @@ class SoftMachine:
         regs0: Tensor | None = None,
         mem0: Tensor | None = None,
         input0: Tensor | None = None,
+        control: ControlTable | None = None,
     ):
         device, dtype = check_config(config)
         inputs = list(inputs)
@@ -191,7 +195,10 @@ class SoftMachine:
         kw = {"device": device, "dtype": dtype}
 
         norm = normaliser(config.addressing, config.temperature)
-        ctl = build_control(image, n, norm, device=device, dtype=dtype)
+        ctl = control if control is not None else build_control(
+            image, n, norm, device=device, dtype=dtype)
+        if ctl.per_program and ctl.table.shape[0] != b_sz:
+            raise RunError(f"a control table for {ctl.table.shape[0]} programs, not {b_sz}")
 
         # reset, then presets (as the reference interpreter does)
         regs = torch.zeros(b_sz, NREG, dtype=torch.float64)  # (B, 16) built on the host
@@ -626,9 +633,19 @@ def soft_forward(
         inputs = [ProgramInput()] * b_sz
     machine = SoftMachine(image, config, inputs, regs0=regs0, mem0=mem0, input0=input0)
     total = config.max_cycles if cycles is None else min(cycles, config.max_cycles)
-    machine._room_for_output(total)
+    s = run_pure(machine, total)
+    return s.regs, s.mem, s.out
+
+
+def run_pure(machine: SoftMachine, cycles: int, *, check_every: int = 0) -> SoftState:
+    """The state after stepping `machine` `cycles` times out of place (autograd sees every
+    cycle).  ``check_every > 0``: stop early once no program still runs (one host sync
+    every that many cycles; the state of a stopped program no longer changes)."""
+    machine._room_for_output(cycles)
     s = machine.state
     with _cpu_threads(machine.device):
-        for _ in range(total):
+        for c in range(cycles):
+            if check_every and c and c % check_every == 0 and not bool((s.run > LIVE_EPS).any()):
+                break
             s, _ = soft_step(s, machine.kernel)
-    return s.regs, s.mem, s.out
+    return s

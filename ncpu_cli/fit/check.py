@@ -1,0 +1,125 @@
+"""The exact check: run a batch of fillings on every example on the exact machine.
+
+Nothing counts as solved unless this check passes it on every example and
+holdout.  One call runs P fillings × E examples as one batch of P·E programs
+(program ``p·E + e`` is filling p on example e) and scores each filling: the
+examples it passes and a distance (how far its results are from the expected
+ones, ``log2(1 + |difference|)`` summed, plus a fixed cost for a wrong status),
+which evolution uses to rank fillings that pass the same number of examples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ncpu_cli.fit.sketch import Sketch
+from ncpu_cli.fit.spec import Example, FitSpec
+from ncpu_cli.isa import MASK32
+from ncpu_cli.machine.config import MachineConfig
+from ncpu_cli.machine.exact import STATUS_NAMES, ExactMachine
+
+STATUS_MISS = 64.0  # distance of a wrong final status (more than any 32-bit difference)
+MAX_PROGRAMS = 1 << 16  # programs per exact machine (larger batches go in parts)
+
+
+@dataclass
+class Scores:
+    """How P fillings do on E examples."""
+
+    passed: np.ndarray  # (P, E) bool
+    distance: np.ndarray  # (P,) float
+
+    @property
+    def count(self) -> np.ndarray:
+        return self.passed.sum(axis=1)  # (P,)
+
+
+class _Words:
+    """What the exact machine reads of an image: its words and entry point."""
+
+    __slots__ = ("words", "entry")
+
+    def __init__(self, words: np.ndarray, entry: int):
+        self.words, self.entry = words, entry
+
+
+def _wrap(v: np.ndarray) -> np.ndarray:
+    return ((np.asarray(v, dtype=np.int64) & MASK32) ^ (1 << 31)) - (1 << 31)  # signed
+
+
+def _distance(got: np.ndarray, want: int) -> np.ndarray:
+    diff = np.abs(_wrap(got).astype(np.float64) - float(_wrap(np.int64(want))))
+    return np.log2(1.0 + diff)
+
+
+class Checker:
+    """Scores fillings of `sketch` on `examples` with the exact machine."""
+
+    def __init__(self, sketch: Sketch, spec: FitSpec, device: str = "cpu"):
+        self.sketch, self.spec = sketch, spec
+        self.config = MachineConfig(mem_words=spec.mem_words, max_cycles=spec.max_cycles,
+                                    device=device)
+        self.programs_run = 0  # programs (filling × example) run so far
+
+    def score(self, fillings: np.ndarray, examples: Sequence[Example]) -> Scores:
+        fillings = np.atleast_2d(np.asarray(fillings, dtype=np.int64))
+        p_count, e_count = len(fillings), len(examples)
+        passed = np.zeros((p_count, e_count), dtype=bool)
+        dist = np.zeros(p_count, dtype=np.float64)
+        if not e_count or not p_count:
+            return Scores(passed, dist)
+        step = max(1, MAX_PROGRAMS // e_count)
+        for lo in range(0, p_count, step):
+            part = fillings[lo: lo + step]
+            ok, d = self._score_part(part, examples)
+            passed[lo: lo + len(part)], dist[lo: lo + len(part)] = ok, d
+        return Scores(passed, dist)
+
+    def _score_part(self, fillings: np.ndarray, examples: Sequence[Example]):
+        sk = self.sketch
+        mems = sk.fill(fillings)  # (P, N)
+        size = len(sk.image.words)
+        entry = sk.image.entry
+        images = [_Words(row[:size], entry) for row in mems for _ in examples]
+        inputs = [ex.inp for _ in range(len(fillings)) for ex in examples]
+        machine = ExactMachine(sk.image, self.config, inputs, images=images)
+        machine.run()
+        self.programs_run += len(inputs)
+        p_count, e_count = len(fillings), len(examples)
+        shape = (p_count, e_count)
+        status = machine.status.cpu().numpy().reshape(shape)  # (P, E) int8
+        regs = machine.regs.cpu().numpy().reshape(*shape, -1)  # (P, E, 16)
+        out = machine.out.cpu().numpy().reshape(*shape, -1)  # (P, E, cap)
+        out_len = machine.out_len.cpu().numpy().reshape(shape)  # (P, E)
+        need_mem = any(ex.expect.mem for ex in examples)
+        mem = machine.mem.cpu().numpy().reshape(*shape, -1) if need_mem else None
+        ok = np.ones(shape, dtype=bool)
+        dist = np.zeros(p_count, dtype=np.float64)
+        for e, ex in enumerate(examples):
+            want = ex.expect
+            good = np.asarray([STATUS_NAMES[int(s)] for s in status[:, e]]) == want.status
+            dist += np.where(good, 0.0, STATUS_MISS)
+            for reg, value in want.regs.items():
+                d = _distance(regs[:, e, reg], value)
+                good &= d == 0
+                dist += d
+            for addr, value in want.mem.items():
+                d = _distance(mem[:, e, addr], value)
+                good &= d == 0
+                dist += d
+            if want.out is not None:
+                n = len(want.out)
+                length_ok = out_len[:, e] == n
+                good &= length_ok
+                dist += np.log2(1.0 + np.abs(out_len[:, e].astype(np.float64) - n))
+                width = out.shape[2]
+                for j, value in enumerate(want.out):
+                    got = out[:, e, j] if j < width else np.zeros(p_count, dtype=np.int64)
+                    d = np.where(out_len[:, e] > j, _distance(got, value), STATUS_MISS / 2)
+                    good &= d == 0
+                    dist += d
+            ok[:, e] = good
+        return ok, dist

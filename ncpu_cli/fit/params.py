@@ -1,0 +1,150 @@
+"""Hole parameters and the gradient estimators that turn them into machine inputs.
+
+Each hole of every restart is either a categorical (logits over its K
+candidates; registers, mnemonics, and numeric holes with K <= CATEGORICAL_MAX)
+or a real value (numeric holes with wider ranges, rounded at the end).
+
+Estimators (``draw``):
+
+- ``relaxed``: the forward pass runs the softmax mixture ``softmax((θ + g)/τ)``
+  (g Gumbel noise when ``gumbel``), τ annealed from soft to sharp; a real hole
+  is its value.  Gradients are pathwise only.
+- ``straight``: straight-through -- the forward pass runs one hard filling per
+  restart (a Gumbel-max sample of the categoricals, real holes rounded after
+  Gaussian noise), the backward pass uses the softmax (and the identity for
+  reals).
+- ``hybrid``: ``straight`` plus a score-function (REINFORCE) term with the
+  mean over restarts as baseline.  The soft ALU's threshold functions (shifts,
+  compares, bitwise ops) and hard pointers (branch and store targets) pass no
+  pathwise gradient; the score function needs none, so every hole learns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ncpu_cli.fit.control import HoleValues
+from ncpu_cli.fit.sketch import Hole, Sketch
+
+CATEGORICAL_MAX = 256  # numeric holes with more candidates are real values
+ESTIMATORS = ("hybrid", "straight", "relaxed")
+
+
+@dataclass
+class Draw:
+    """One forward pass's hole settings and what the estimators need of them."""
+
+    hv: HoleValues  # what the machine runs (carries the pathwise gradient)
+    picked: np.ndarray  # (R, H) the hard filling of each restart (the sample, or argmax)
+    logp: Tensor | None  # (R,) log-probability of `picked` (score function), else None
+
+
+class HoleParams:
+    """Parameters of R restarts: logits (R, K) or a real value (R,) per hole."""
+
+    def __init__(self, sketch: Sketch, restarts: int, gen: torch.Generator, *,
+                 device: torch.device, dtype: torch.dtype):
+        self.sketch, self.restarts, self.gen = sketch, restarts, gen
+        self.device, self.dtype = device, dtype
+        self.logits: dict[int, Tensor] = {}
+        self.reals: dict[int, Tensor] = {}
+        kw = {"device": device, "dtype": dtype}
+        for h in sketch.holes:
+            if self.categorical(h):
+                init = torch.randn(restarts, h.size, generator=gen, dtype=dtype) * 0.5
+                self.logits[h.index] = init.to(device).requires_grad_()
+            else:
+                u = torch.rand(restarts, generator=gen, dtype=dtype)
+                self.reals[h.index] = (h.lo + u * (h.size - 1)).to(**kw).requires_grad_()
+        self._values = {i: torch.arange(h.size, **kw) + h.lo for i, h in
+                        enumerate(sketch.holes) if self.categorical(h) and h.numeric}
+
+    @staticmethod
+    def categorical(h: Hole) -> bool:
+        return not h.numeric or h.size <= CATEGORICAL_MAX
+
+    def groups(self, lr: float) -> list[dict]:
+        """Adam parameter groups: logits at `lr`; a real hole's step scales with its range."""
+        out = [{"params": list(self.logits.values()), "lr": lr}] if self.logits else []
+        for i, p in self.reals.items():
+            out.append({"params": [p], "lr": max(1.0, self.sketch.holes[i].size * 0.02),
+                        "real": True})
+        return out
+
+    def argmax(self) -> np.ndarray:
+        """(R, H) the most likely filling of every restart."""
+        out = np.zeros((self.restarts, len(self.sketch.holes)), dtype=np.int64)
+        for h in self.sketch.holes:
+            out[:, h.index] = self._hard_index(h, None)
+        return out
+
+    def _hard_index(self, h: Hole, noise: Tensor | None) -> np.ndarray:
+        if h.index in self.logits:
+            z = self.logits[h.index].detach()
+            return (z if noise is None else z + noise).argmax(dim=-1).cpu().numpy()
+        v = self.reals[h.index].detach()
+        v = v if noise is None else v + noise
+        return (torch.round(v).clamp(h.lo, h.lo + h.size - 1) - h.lo).long().cpu().numpy()
+
+    def draw(self, estimator: str, tau: float, *, gumbel: bool, sigma: float) -> Draw:
+        """Hole settings for one forward pass (see the module docstring).
+        `sigma`: a real hole's sampling noise, as a fraction of its range."""
+        weights, values = {}, {}
+        picked = np.zeros((self.restarts, len(self.sketch.holes)), dtype=np.int64)
+        logp = torch.zeros(self.restarts, device=self.device, dtype=self.dtype)
+        hard_forward = estimator != "relaxed"
+        for h in self.sketch.holes:
+            if h.index in self.logits:
+                theta = self.logits[h.index]  # (R, K)
+                g = _gumbel(theta.shape, self.gen, theta) if (gumbel or hard_forward) else None
+                soft = torch.softmax((theta if g is None else theta + g) / tau, dim=-1)
+                k = (theta.detach() + (g if g is not None else 0)).argmax(dim=-1)  # (R,)
+                picked[:, h.index] = k.cpu().numpy()
+                if hard_forward:
+                    one = torch.nn.functional.one_hot(k, h.size).to(soft.dtype)
+                    w = one - soft.detach() + soft  # exact forward, softmax backward
+                    logp = logp + torch.log_softmax(theta, dim=-1).gather(1, k[:, None])[:, 0]
+                else:
+                    w = soft
+                if h.numeric:
+                    values[h.index] = w @ self._values[h.index]  # (R,)
+                else:
+                    weights[h.index] = w
+            else:
+                mu = self.reals[h.index]  # (R,)
+                if hard_forward:
+                    scale = max(0.5, sigma * h.size)
+                    eps = torch.randn(mu.shape, generator=self.gen, dtype=mu.dtype).to(mu.device)
+                    x = (mu.detach() + scale * eps).clamp(h.lo, h.lo + h.size - 1)
+                    xr = torch.round(x)
+                    values[h.index] = xr - mu.detach() + mu  # straight-through rounding
+                    picked[:, h.index] = (xr - h.lo).long().cpu().numpy()
+                    logp = logp - 0.5 * ((x - mu) / scale) ** 2
+                else:
+                    values[h.index] = mu
+                    picked[:, h.index] = self._hard_index(h, None)
+        return Draw(HoleValues(weights, values), picked,
+                    logp if estimator == "hybrid" else None)
+
+    def clamp_(self) -> None:
+        """Keep real holes inside their range (after an optimiser step)."""
+        with torch.no_grad():
+            for i, p in self.reals.items():
+                h = self.sketch.holes[i]
+                p.clamp_(h.lo, h.lo + h.size - 1)
+
+
+def _gumbel(shape, gen: torch.Generator, like: Tensor) -> Tensor:
+    u = torch.rand(shape, generator=gen, dtype=like.dtype).clamp_(1e-12, 1 - 1e-12)
+    return (-torch.log(-torch.log(u))).to(like.device)
+
+
+def anneal(start: float, end: float, frac: float) -> float:
+    """Geometric schedule from `start` (frac 0) to `end` (frac 1)."""
+    frac = min(1.0, max(0.0, frac))
+    return math.exp(math.log(start) + frac * (math.log(end) - math.log(start)))
