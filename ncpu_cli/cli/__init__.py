@@ -33,4 +33,4 @@ def main() -> None:
 
 
 # Register the commands (each module adds its own to `app`).
-from ncpu_cli.cli import asm, bench, run, trace  # noqa: E402,F401
+from ncpu_cli.cli import asm, bench, fit, run, trace  # noqa: E402,F401

@@ -1,0 +1,144 @@
+"""`ncpu fit SPEC`: fill a sketch's holes from examples; `--suite DIR` runs a folder."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ncpu_cli.cli import app
+from ncpu_cli.cli.common import EXIT_OK, EXIT_TIMEOUT, reports_errors, stderr, stdout, usage
+from ncpu_cli.fit import FitOptions, check_options, fit, load_spec
+from ncpu_cli.fit.search import DEFAULT_MAX_CANDIDATES, DEFAULT_RESTARTS, DEFAULT_TIME_LIMIT
+from ncpu_cli.fsutil import write_atomic
+
+SEARCH, OUTPUT = "Search", "Output"
+
+
+class Method(str, Enum):
+    gradient = "gradient"
+    evolve = "evolve"
+    enumerate = "enumerate"
+    all = "all"
+
+
+class Estimator(str, Enum):
+    hybrid = "hybrid"
+    straight = "straight"
+    relaxed = "relaxed"
+
+
+class Device(str, Enum):
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+@app.command("fit")
+@reports_errors("json_")
+def fit_command(
+    spec: Optional[str] = typer.Argument(
+        None, metavar="SPEC", help="A fit spec (YAML: sketch, examples, holdout)."),
+    method: Method = typer.Option(
+        Method.gradient, "--method", case_sensitive=False, rich_help_panel=SEARCH,
+        help="gradient: descent through the soft machine; evolve / enumerate: searches on "
+             "the exact machine; all (with --suite): every method."),
+    restarts: int = typer.Option(
+        DEFAULT_RESTARTS, "--restarts", min=1, rich_help_panel=SEARCH,
+        help="Gradient restarts run as one batch (evolve: the population)."),
+    steps: Optional[int] = typer.Option(
+        None, "--steps", min=1, rich_help_panel=SEARCH,
+        help="Step limit (gradient steps, generations, enumeration batches); default: "
+             "until solved or out of time."),
+    time_limit: float = typer.Option(
+        DEFAULT_TIME_LIMIT, "--time-limit", rich_help_panel=SEARCH, metavar="SECONDS",
+        help="Wall-clock budget per fit (per task and method with --suite)."),
+    seed: int = typer.Option(0, "--seed", rich_help_panel=SEARCH, help="Random seed."),
+    estimator: Estimator = typer.Option(
+        Estimator.hybrid, "--estimator", case_sensitive=False, rich_help_panel=SEARCH,
+        help="Gradient estimator: hybrid (straight-through + score function), straight, "
+             "relaxed (softmax mixture, annealed τ)."),
+    max_candidates: int = typer.Option(
+        DEFAULT_MAX_CANDIDATES, "--max-candidates", min=1, rich_help_panel=SEARCH,
+        help="enumerate refuses a sketch with more fillings than this."),
+    device: Device = typer.Option(
+        Device.cpu, "--device", case_sensitive=False, rich_help_panel=SEARCH,
+        help="Where the machines run."),
+    output: Optional[str] = typer.Option(
+        None, "-o", "--output", rich_help_panel=OUTPUT, metavar="FILE.s",
+        help="Write the filled program here instead of stdout."),
+    json_: bool = typer.Option(False, "--json", rich_help_panel=OUTPUT,
+                               help="Print one JSON object (the result or the error)."),
+    suite: Optional[str] = typer.Option(
+        None, "--suite", rich_help_panel=SEARCH, metavar="DIR",
+        help="Run every spec of DIR and print a table per task and method."),
+) -> None:
+    """Fill the holes of a sketch (`??`, `??[lo:hi]`, `?{add,sub}`, `.word ??`) so that it
+    passes every example, and verify the answer on the exact machine.
+
+    Exit codes: 0 solved (every task with --suite), 1 bad spec or sketch, 2 usage,
+    3 budget spent (the best candidate and its counts are still printed)."""
+    if (spec is None) == (suite is None):
+        usage("give a SPEC file, or --suite DIR (not both)")
+    if method is Method.all and suite is None:
+        usage("--method all needs --suite DIR (one spec takes one method)")
+    opts = FitOptions(method=method.value if method is not Method.all else "gradient",
+                      restarts=restarts, steps=steps, time_limit=time_limit, seed=seed,
+                      device=device.value, estimator=estimator.value,
+                      max_candidates=max_candidates)
+    check_options(opts)
+    if suite is not None:
+        _suite(suite, method, opts, json_)
+        return
+    parsed = load_spec(spec)
+    if output is not None and output != "-" and parsed.sketch_path is not None \
+            and Path(output).resolve() == parsed.sketch_path.resolve():
+        usage(f"-o {output} is the sketch itself: write the filled program elsewhere")
+    show = not json_ and stderr().is_terminal
+    status = stderr().status("fitting…") if show else None
+    report = None
+    if status is not None:
+        from ncpu_cli.render.fit import progress_text
+
+        status.start()
+        report = lambda p: status.update(progress_text(p, opts.method))  # noqa: E731
+    try:
+        kw = {k: getattr(opts, k) for k in opts.__dataclass_fields__ if k != "method"}
+        result = fit(parsed, opts.method, report=report, **kw)
+    finally:
+        if status is not None:
+            status.stop()
+    if json_:
+        sys.stdout.write(json.dumps(result.to_json()) + "\n")
+    else:
+        from ncpu_cli.render.fit import summary_line
+
+        if output is None or output == "-":
+            sys.stdout.write(result.program)
+        else:
+            write_atomic(output, result.program)
+        stderr().print(summary_line(result), highlight=False)
+    raise typer.Exit(EXIT_OK if result.solved else EXIT_TIMEOUT)
+
+
+def _suite(folder: str, method: Method, opts: FitOptions, json_: bool) -> None:
+    from ncpu_cli.fit.search import METHODS
+    from ncpu_cli.fit.suite import run_suite
+    from ncpu_cli.render.fit import suite_table
+
+    methods = list(METHODS) if method is Method.all else [method.value]
+    err = stderr()
+    on_row = None
+    if not json_:
+        on_row = lambda r: err.print(  # noqa: E731
+            f"{r.task} {r.method}: {'solved' if r.solved else (r.note or 'not solved')} "
+            f"({r.seconds:.1f} s, {r.steps} steps)", highlight=False)
+    rows = run_suite(folder, methods, opts, on_row=on_row)
+    if json_:
+        sys.stdout.write(json.dumps({"suite": folder, "rows": [r.to_json() for r in rows]}) + "\n")
+    else:
+        stdout().print(suite_table(rows, methods))
+    raise typer.Exit(EXIT_OK if all(r.solved for r in rows) else EXIT_TIMEOUT)

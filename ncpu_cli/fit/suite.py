@@ -1,0 +1,69 @@
+"""`ncpu fit --suite DIR`: every spec of a folder by one or every method.
+
+A task is a spec file ``DIR/NAME.yaml`` (``answers.yaml``, which holds known
+answers for the tests, is not a task).  Each (task, method) runs with the same
+options; a method that refuses a task (enumerate past --max-candidates) counts
+as not solved, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ncpu_cli.errors import FitError
+from ncpu_cli.fit.api import fit
+from ncpu_cli.fit.search import FitOptions
+from ncpu_cli.fit.spec import load_spec
+
+NOT_TASKS = {"answers.yaml"}
+
+
+@dataclass
+class SuiteRow:
+    task: str
+    method: str
+    solved: bool
+    seconds: float
+    steps: int
+    space: int
+    note: str | None = None  # why it was not run to the end (e.g. refused)
+
+    def to_json(self) -> dict:
+        return {"task": self.task, "method": self.method, "solved": self.solved,
+                "seconds": round(self.seconds, 3), "steps": self.steps,
+                "space": str(self.space) if self.space >= 2**53 else self.space,
+                "note": self.note}
+
+
+def tasks(folder: str | Path) -> list[Path]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FitError(f"{folder}: no such suite folder")
+    found = sorted(p for p in folder.glob("*.yaml") if p.name not in NOT_TASKS)
+    if not found:
+        raise FitError(f"{folder}: no task specs (*.yaml) in the suite folder")
+    return found
+
+
+def run_suite(folder: str | Path, methods: Iterable[str], options: FitOptions,
+              on_row: Callable[[SuiteRow], None] | None = None) -> list[SuiteRow]:
+    rows = []
+    for path in tasks(folder):
+        spec = load_spec(path)
+        for method in methods:
+            opts = replace(options, method=method)
+            kw = {k: getattr(opts, k) for k in opts.__dataclass_fields__ if k != "method"}
+            try:
+                res = fit(spec, method, **kw)
+                row = SuiteRow(path.stem, method, res.solved, res.seconds, res.steps, res.space)
+            except FitError as exc:
+                space = getattr(exc, "space", 0)
+                if not space:
+                    raise
+                row = SuiteRow(path.stem, method, False, 0.0, 0, space, "refused: space too large")
+            rows.append(row)
+            if on_row is not None:
+                on_row(row)
+    return rows

@@ -1,0 +1,61 @@
+"""Rich views of `ncpu fit`: the live progress line and the suite table."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Sequence
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from ncpu_cli.fit.search import FitResult, Progress
+from ncpu_cli.fit.suite import SuiteRow
+
+
+def progress_text(p: Progress, method: str) -> str:
+    loss = "" if p.loss is None else f"  loss {p.loss:.4g}"
+    return (f"{method}: step {p.step}{loss}  best {p.best_passed}/{p.examples} examples"
+            f"  exact matches {p.exact_matches}  checked {p.candidates:,}")
+
+
+def summary_line(r: FitResult) -> str:
+    verdict = "solved" if r.solved else "not solved (budget spent)"
+    held = f", holdout {r.holdout_passed}/{r.holdout_total}" if r.holdout_total else ""
+    return (f"{verdict} by {r.method} in {r.steps} steps, {r.seconds:.1f} s: examples "
+            f"{r.examples_passed}/{r.examples_total}{held}; {r.candidates:,} fillings checked "
+            f"exactly (space {r.space:,})")
+
+
+def suite_table(rows: Sequence[SuiteRow], methods: Sequence[str]) -> Table:
+    """One row per task, a solved / seconds / steps group per method, totals last."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("task")
+    table.add_column("space", justify="right")
+    for m in methods:
+        table.add_column(m, justify="right")
+    by_task: dict[str, dict[str, SuiteRow]] = defaultdict(dict)
+    for row in rows:
+        by_task[row.task][row.method] = row
+    for task, cells in by_task.items():
+        space = next(iter(cells.values())).space
+        table.add_row(task, f"{space:.1e}" if space >= 10**6 else str(space),
+                      *[_cell(cells.get(m)) for m in methods])
+    totals = []
+    for m in methods:
+        mine = [r for r in rows if r.method == m]
+        solved = [r for r in mine if r.solved]
+        secs = sum(r.seconds for r in mine)
+        totals.append(Text(f"{len(solved)}/{len(mine)}  {secs:.0f} s", style="bold"))
+    table.add_section()
+    table.add_row(Text("solved", style="bold"), "", *totals)
+    return table
+
+
+def _cell(row: SuiteRow | None) -> Text:
+    if row is None:
+        return Text("-", style="dim")
+    if row.note:
+        return Text("refused", style="yellow")
+    mark = Text("✓ ", style="green") if row.solved else Text("✗ ", style="red")
+    return mark + Text(f"{row.seconds:.1f} s {row.steps}")
