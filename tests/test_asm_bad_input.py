@@ -124,9 +124,11 @@ def test_duplicate_label_has_a_note_with_snippet() -> None:
     assert "prog.s:1:1: note: `a` first defined here\n  1 | a: halt\n    | ^\n" in text
 
 
-def test_misplaced_local_label() -> None:
-    err, text = fail(".x: halt\nmain: halt\n")
-    assert "prog.s:1:1: error: misplaced local label `.x`" in text
+def test_top_level_local_is_not_main_local() -> None:
+    # ISA.md: a local label before the first global label is top-level (allowed);
+    # under `main`, `.x` means `main.x`, a different label
+    err, text = fail(".x: halt\nmain: j .x\n")
+    assert "prog.s:2:9: error: undefined label `.x`: under `main` it means `main.x`" in text
 
 
 def test_org_backwards() -> None:

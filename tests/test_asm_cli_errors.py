@@ -93,13 +93,13 @@ CASES = [
         "  2 | a: halt",
         "    | ^",
     ),
-    _case(
-        "misplaced-local-label",
-        ".next: halt\n",
-        "prog.s:1:1: error: misplaced local label `.next`"
-        " (a local label needs a global label above it)",
-        "  1 | .next: halt",
-        "    | ^^^^^",
+    _case(  # ISA.md: a local label before the first global label is top-level (allowed)
+        "top-level-local-from-global",
+        ".next: halt\nmain: j .next\n",
+        "prog.s:2:9: error: undefined label `.next`: under `main` it means `main.next`;"
+        " the top-level `.next` can be used only before the first global label",
+        "  2 | main: j .next",
+        "    |         ^^^^^",
     ),
     _case(
         "org-backwards",

@@ -50,9 +50,10 @@ class Binary:
 
 @dataclass(slots=True)
 class Paren:
-    """`(name)`: kept only around a bare name, so `ld r1, (r2)` can mean `0(r2)`."""
+    """`(name)` or `(??)`: kept only around a bare name or hole, so `ld r1, (r2)` can
+    mean `0(r2)` (and `(??)` a base-register hole); the hole keeps its own columns."""
 
-    inner: Name
+    inner: Name | Hole
     col: int
     end: int
 

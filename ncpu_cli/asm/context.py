@@ -51,7 +51,11 @@ def _common_prefix(a: str, b: str) -> int:
 
 @dataclass
 class Ctx:
-    """Everything the passes share. `scope` is the global label of the item being worked on."""
+    """Everything the passes share.
+
+    `scope` is the global label of the item being worked on; "" is the top-level
+    scope (before the first global label), so a local `.x` there is the symbol `.x`.
+    """
 
     keep_holes: bool = False
     limit: int = MAX_WORDS  # highest address + 1 the image may use
@@ -63,7 +67,7 @@ class Ctx:
     consts: dict[str, int] = field(default_factory=dict)  # .equ name -> value
     defined_at: dict[str, Span] = field(default_factory=dict)  # label/.equ -> where defined
     all_names: set[str] = field(default_factory=set)  # every label/.equ defined anywhere
-    scope: str | None = None
+    scope: str = ""
     fatal: bool = False  # a file was not read to its end: skip the later passes
 
     def __post_init__(self) -> None:
@@ -80,18 +84,14 @@ class Ctx:
         self.error(span_of(stmt, node), message)
 
     # names ----------------------------------------------------------------------
-    def full_name(self, name: str, scope: str | None) -> str | None:
-        """`.next` under `loop` -> `loop.next`; None for a local name with no scope."""
-        if name[0] == ".":
-            return scope + name if scope is not None else None
-        return name
+    def full_name(self, name: str, scope: str) -> str:
+        """`.next` under `loop` -> `loop.next`; at top level (scope "") `.next` stays `.next`."""
+        return scope + name if name[0] == "." else name
 
     def lookup(self, node: Name) -> int:
         """Value of a name in the current scope (labels, then constants)."""
         name = node.name
         if name[0] == ".":
-            if self.scope is None:
-                raise Unresolved(node)
             name = self.scope + name
         value = self.labels.get(name)
         if value is None:
@@ -106,12 +106,17 @@ class Ctx:
         if name.lower() in self.regs:
             return f"register `{name}` can't be used as a value here"
         full = self.full_name(name, self.scope)
-        if full is None:
-            return f"undefined local label `{name}` (no global label above it)"
+        if name[0] == "." and self.scope and (name in self.labels or name in self.consts):
+            return (
+                f"undefined label `{name}`: under `{self.scope}` it means `{full}`; the"
+                f" top-level `{name}` can be used only before the first global label"
+            )
         if forward_what and full in self.all_names:
             return f"`{forward_what}` can't refer forward to `{name}` (define it above)"
-        known = set(self.labels) | set(self.consts)
-        if self.scope is not None:
-            prefix = self.scope + "."
-            known |= {n[len(self.scope) :] for n in self.labels if n.startswith(prefix)}
+        # global names, and the locals of this scope as written here (`.x`); a
+        # top-level `.x` is among them only at top level (scope "")
+        names = [*self.labels, *self.consts]
+        prefix = self.scope + "."
+        known = {n for n in names if n[0] != "."}
+        known |= {n[len(self.scope) :] for n in names if n.startswith(prefix)}
         return f"undefined label `{name}`{did_you_mean(name, known)}"

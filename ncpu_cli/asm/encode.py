@@ -1,4 +1,11 @@
-"""Pass 5, encode: resolved items -> words, holes and the Image."""
+"""Pass 5, encode: resolved items -> words, holes and the Image.
+
+Every hole is 0 in its field (or its data word) and gets one entry in
+`Image.holes`, listed in source order: by file (first seen first), line and
+column, each with its `index` in that order. `col` and `length` give the hole
+token's exact span in the source line (`??` is 2 long, `??[0:15]` 8,
+`?{add,sub}` 10), so a tool can rewrite just that text.
+"""
 
 from __future__ import annotations
 
@@ -23,13 +30,24 @@ def encode(ctx: Ctx, items: list[Item], owner: dict[int, Stmt], entry: int | Non
         addr = it.addr
         if it.kind in DATA_KINDS:
             for i, value in enumerate(out):
+                if type(value) is tuple:  # a data hole `.word ??`
+                    node, lo, hi = value
+                    holes.append(_hole(it.stmt, node, addr + i, "data", "word", lo=lo, hi=hi))
+                    value = 0
                 words[addr + i] = value & MASK32
             continue
         for i, f in enumerate(out):
             words[addr + i] = _word(isa, f, addr + i, holes, op_mask)
     symbols = dict(ctx.labels)
     source_map = {a: (s.file, s.line) for a, s in sorted(owner.items())}
-    return Image(words, entry or 0, symbols, source_map, holes=holes)
+    return Image(words, entry or 0, symbols, source_map, holes=in_source_order(ctx, holes))
+
+
+def in_source_order(ctx: Ctx, holes: list[dict]) -> list[dict]:
+    """Holes sorted (stably) by file, line and column, each with its `index`."""
+    order = {name: i for i, name in enumerate(ctx.sources)}
+    ranked = sorted(holes, key=lambda h: (order.get(h["file"], len(order)), h["line"], h["col"]))
+    return [{"index": i, **h} for i, h in enumerate(ranked)]
 
 
 def _word(isa, f: Fields, address: int, holes: list[dict], op_mask: int) -> int:
@@ -46,16 +64,17 @@ def _word(isa, f: Fields, address: int, holes: list[dict], op_mask: int) -> int:
     word = isa.encode(f.op, *values)
     if f.choices is not None:
         word &= ~op_mask & MASK32
-        col = f.stmt.mn_col
+        stmt = f.stmt
         holes.append(
             {
                 "address": address,
                 "kind": "mnemonic",
                 "field": "op",
                 "choices": list(f.choices),
-                "file": f.stmt.file,
-                "line": f.stmt.line,
-                "col": col,
+                "file": stmt.file,
+                "line": stmt.line,
+                "col": stmt.mn_col,
+                "length": stmt.mn_end - stmt.mn_col,
             }
         )
     return word
@@ -70,4 +89,5 @@ def _hole(stmt: Stmt, node: Hole, address: int, kind: str, field: str, **extra: 
         "file": stmt.file,
         "line": stmt.line,
         "col": node.col,
+        "length": node.end - node.col,
     }

@@ -12,7 +12,19 @@ import os
 from pathlib import Path
 
 from ncpu_cli.asm import operands as chk
-from ncpu_cli.asm.ast import Hole, Name, Num, Stmt, Str, mnemonic_span, span_of
+from ncpu_cli.asm.ast import (
+    Binary,
+    Hole,
+    Mem,
+    Name,
+    Num,
+    Paren,
+    Stmt,
+    Str,
+    Unary,
+    mnemonic_span,
+    span_of,
+)
 from ncpu_cli.asm.context import DIRECTIVES, Ctx, did_you_mean
 from ncpu_cli.asm.items import Item
 from ncpu_cli.asm.parser import gave_up, parse
@@ -55,14 +67,7 @@ def _label(ctx: Ctx, stmt: Stmt, items: list[Item]) -> None:
         ctx.error_at(stmt, label, f"`{name}` is a register name and can't be a label")
         return
     if name[0] == ".":
-        if ctx.scope is None:
-            ctx.error_at(
-                stmt,
-                label,
-                f"misplaced local label `{name}` (a local label needs a global label above it)",
-            )
-            return
-        full = ctx.scope + name
+        full = ctx.scope + name  # before the first global label: the top-level `.name`
     else:
         ctx.scope = full = name
     ctx.all_names.add(full)
@@ -73,6 +78,8 @@ def _pseudo(ctx: Ctx, stmt: Stmt, items: list[Item]) -> None:
     name = stmt.mnemonic or ""
     syntax = ctx.pseudos[name].syntax
     alternatives = templates(name)
+    if len(stmt.operands) == len(syntax) and name != "li":  # li: see resolve._li
+        _refuse_moved_holes(ctx, stmt, syntax, alternatives[0])
     args = chk.check(ctx, stmt, name, syntax, stmt.operands)
     if not chk.all_good(args):
         for _ in alternatives[0]:
@@ -97,6 +104,47 @@ def _pseudo(ctx: Ctx, stmt: Stmt, items: list[Item]) -> None:
             op = ctx.ops[mn]
             a = chk.check(ctx, s, name, op.syntax, s.operands, quiet=True)
             items.append(Item("op", s, ctx.scope, name, op, a, 1))
+
+
+def _refuse_moved_holes(ctx: Ctx, stmt: Stmt, syntax: tuple, template: tuple) -> None:
+    """A pseudo's hole must land as one whole operand of its expansion, so the value
+    `ncpu fit` writes into the field is the value written at the hole; else it is an
+    error here, and the hole stands in as 0 (the operands list is patched)."""
+    for i, (slot, node) in enumerate(zip(syntax, stmt.operands)):
+        if type(node) is not Hole:
+            continue
+        whole, inside = 0, 0
+        for t in template:
+            for op in t.operands:
+                parts = [op.offset, op.base] if type(op) is Mem else [op]
+                for part in parts:
+                    if type(part) is Name and part.name == slot:
+                        whole += 1
+                    elif part is not None and _mentions(part, slot):
+                        inside += 1
+        if inside or whole != 1:
+            how = "computes with it" if inside else f"uses it {whole} times"
+            text = ctx.pseudos[stmt.mnemonic or ""].expands
+            ctx.error_at(
+                stmt,
+                node,
+                f"a hole `??` can't be used here: `{stmt.mnemonic}` expands to `{text}`,"
+                f" which {how} (write the expansion with the hole instead)",
+            )
+            stmt.operands[i] = Num(0, node.col, node.end)
+
+
+def _mentions(node: object, slot: str) -> bool:
+    t = type(node)
+    if t is Name:
+        return node.name == slot  # type: ignore[attr-defined]
+    if t is Unary:
+        return _mentions(node.arg, slot)  # type: ignore[attr-defined]
+    if t is Binary:
+        return _mentions(node.left, slot) or _mentions(node.right, slot)  # type: ignore[attr-defined]
+    if t is Paren:
+        return _mentions(node.inner, slot)  # type: ignore[attr-defined]
+    return False
 
 
 def _mnemonic_hole(ctx: Ctx, stmt: Stmt, items: list[Item]) -> None:
@@ -149,10 +197,10 @@ def _directive(ctx: Ctx, stmt: Stmt, items: list[Item], stack: list[Path], here:
         items.append(Item("word", stmt, ctx.scope, mn, None, args, len(operands)))
     elif mn in (".org", ".zero", ".entry"):
         what = {".org": "address", ".zero": "count", ".entry": "target"}[mn]
-        args = chk.check(ctx, stmt, mn, (what,), operands)
-        if args is not None and type(args[0]) is Hole:
-            ctx.error_at(stmt, args[0], f"`{mn}` can't take a hole")
-        if not chk.all_good(args) or type(args[0]) is Hole:  # type: ignore[index]
+        if _no_hole(ctx, stmt, mn, operands):
+            args = chk.check(ctx, stmt, mn, (what,), operands)
+            args = args if chk.all_good(args) else None
+        else:
             args = None
         items.append(Item(mn[1:], stmt, ctx.scope, mn, None, args))
     elif mn == ".equ":
@@ -169,6 +217,18 @@ def _directive(ctx: Ctx, stmt: Stmt, items: list[Item], stack: list[Path], here:
             _expected_string(ctx, stmt, mn)
             return
         _include(ctx, stmt, operands[0], items, stack, here)
+
+
+def _no_hole(ctx: Ctx, stmt: Stmt, mn: str, operands: list) -> bool:
+    """True when no operand is a bare hole; else reports each (with or without --keep-holes)."""
+    holes = [n for n in operands if type(n) is Hole]
+    for node in holes:
+        ctx.error_at(
+            stmt,
+            node,
+            f"`{mn}` can't take a hole (holes stand for instruction operands and `.word`)",
+        )
+    return not holes
 
 
 def _expected_string(ctx: Ctx, stmt: Stmt, mn: str) -> None:
@@ -189,13 +249,7 @@ def _equ(ctx: Ctx, stmt: Stmt, items: list[Item]) -> None:
         ctx.error_at(stmt, name, f"`.equ` needs a name first, got {chk.describe(name)}")
         return
     full = ctx.full_name(name.name, ctx.scope)
-    if full is None:
-        ctx.error_at(stmt, name, f"misplaced local name `{name.name}` (no global label above it)")
-        return
-    value = chk.value(ctx, stmt, expr, "imm")
-    if type(value) is Hole:
-        ctx.error_at(stmt, value, "`.equ` can't take a hole")
-        value = chk.BAD
+    value = chk.value(ctx, stmt, expr, "imm") if _no_hole(ctx, stmt, ".equ", [expr]) else chk.BAD
     ctx.all_names.add(full)
     items.append(
         Item("equ", stmt, ctx.scope, ".equ", None, None if value is chk.BAD else [name, value])

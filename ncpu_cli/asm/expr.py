@@ -101,7 +101,9 @@ def evaluate(node: object, lookup: Callable[[Name], int]) -> int:
         return evaluate(node.inner, lookup)  # type: ignore[attr-defined]
     if t is Hole:
         raise ExprError(
-            node, "a hole `??` can't be used here (only as a whole operand of an instruction)"
+            node,
+            "a hole `??` can't be used here (only as a whole operand of an instruction"
+            " or a `.word` value, never inside an expression)",
         )
     raise ExprError(node, "expected a number or expression")
 

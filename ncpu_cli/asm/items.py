@@ -24,7 +24,7 @@ DATA_KINDS = frozenset({"word", "string", "zero"})
 class Item:
     kind: str
     stmt: Stmt
-    scope: str | None  # the global label above (for `.local` names)
+    scope: str  # the global label above (for `.local` names); "" at top level
     user: str  # the mnemonic as written by the user (a pseudo's name for its expansion)
     op: Op | None = None
     args: list | None = None  # None: the statement had an error (still laid out)

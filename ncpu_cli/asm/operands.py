@@ -116,6 +116,9 @@ def value(ctx: Ctx, stmt: Stmt, node: object, kind: str, quiet: bool = False) ->
 def memory(ctx: Ctx, stmt: Stmt, node: object, quiet: bool = False) -> object:
     """`(offset_expr, base)` for `imm(ra)` or `(ra)`, or BAD."""
     t = type(node)
+    if t is Paren and type(node.inner) is Hole:  # type: ignore[attr-defined]
+        base = register(ctx, stmt, node.inner, quiet)  # type: ignore[attr-defined]
+        return BAD if base is BAD else (Num(0, node.col, node.col), base)  # type: ignore[attr-defined]
     if t is Paren and node.inner.name.lower() in ctx.regs:  # type: ignore[attr-defined]
         return (Num(0, node.col, node.col), ctx.regs[node.inner.name.lower()])  # type: ignore[attr-defined]
     if t is Mem:

@@ -176,7 +176,7 @@ class _Builder(Transformer):
 
     def paren(self, c: list) -> object:
         open_, inner, close = c
-        if type(inner) is Name:
+        if type(inner) is Name or type(inner) is Hole:  # `(r2)`, `(??)`: mem shorthand
             return Paren(inner, open_.column, close.end_column)
         inner.col, inner.end = open_.column, close.end_column
         return inner

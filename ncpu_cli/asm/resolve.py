@@ -19,6 +19,7 @@ from ncpu_cli.errors import Diagnostic
 from ncpu_cli.isa import Op
 
 WORD_LO, WORD_HI = -(1 << 31), (1 << 32) - 1
+DATA_HOLE = (-(1 << 31), (1 << 31) - 1)  # a bare `.word ??`: any signed word
 _FIELD = {"rd": 0, "ra": 1, "rb": 2}
 
 
@@ -114,7 +115,8 @@ def _imm(
     kind_range = op.imm
     lo, hi = kind_range.lo, kind_range.hi  # type: ignore[union-attr]
     if type(node) is Hole:
-        return _hole_range(ctx, stmt, node, lo, hi)
+        what = f"the range of `{user}`'s {kind_range.field.name} field"  # type: ignore[union-attr]
+        return _hole_range(ctx, stmt, node, lo, hi, what=what)
     value = value_of(ctx, stmt, node)
     if value is None:
         return None
@@ -131,16 +133,27 @@ def _imm(
     return value
 
 
-def _hole_range(ctx: Ctx, stmt: Stmt, node: Hole, lo: int, hi: int) -> object:
+def _hole_range(
+    ctx: Ctx,
+    stmt: Stmt,
+    node: Hole,
+    lo: int,
+    hi: int,
+    default: tuple[int, int] | None = None,
+    what: str = "the field's range",
+) -> tuple | None:
+    """`(hole, lo, hi)`: `??` takes `default` (else lo..hi), `??[a:b]` must lie in lo..hi."""
     if node.lo is None:
-        return (node, lo, hi)
+        return (node, *(default or (lo, hi)))
     a, b = value_of(ctx, stmt, node.lo), value_of(ctx, stmt, node.hi)
     if a is None or b is None:
         return None
+    if a > b:
+        message = f"empty hole range {a}..{b}: lo must not exceed hi ({what}: {lo}..{hi})"
+        ctx.error_at(stmt, node, message)
+        return None
     if not lo <= a <= b <= hi:
-        ctx.error_at(
-            stmt, node, f"hole range {a}..{b} must lie within the field's range ({lo}..{hi})"
-        )
+        ctx.error_at(stmt, node, f"hole range {a}..{b} must lie within {what} ({lo}..{hi})")
         return None
     return (node, a, b)
 
@@ -157,14 +170,24 @@ def _op_fields(
     regs: list[object] = [0, 0, 0]
     imm: object = 0
     ok = True
+    last = ctx.isa.registers - 1
     for kind, arg in zip(op.syntax, args):
         if arg is chk.BAD:
             ok = False
         elif kind in _FIELD:
-            regs[_FIELD[kind]] = (arg, 0, ctx.isa.registers - 1) if type(arg) is Hole else arg
+            reg = (
+                _hole_range(ctx, stmt, arg, 0, last, what="a register number")
+                if type(arg) is Hole
+                else arg
+            )
+            regs[_FIELD[kind]] = reg
+            ok = ok and reg is not None
         elif kind == "mem":
             offset, base = arg
-            regs[1] = (base, 0, ctx.isa.registers - 1) if type(base) is Hole else base
+            if type(base) is Hole:
+                base = _hole_range(ctx, stmt, base, 0, last, what="a register number")
+                ok = ok and base is not None
+            regs[1] = base
             imm = _imm(ctx, stmt, op, offset, "mem", user)
             ok = ok and imm is not None
         else:
@@ -187,6 +210,15 @@ def _li(ctx: Ctx, it: Item) -> list | None:
     if not WORD_LO <= value <= WORD_HI:
         _range_error(ctx, it.stmt, node, value, WORD_LO, WORD_HI, "value", it.user)
         return None
+    if type(rd) is Hole:  # lui rd ; ori rd, rd: one hole would become three fields
+        ctx.error_at(
+            it.stmt,
+            rd,
+            f"a hole `??` can't be used here: `li` of {value} takes two words"
+            " (`lui rd` ; `ori rd, rd`), which use rd three times (a value that fits"
+            " imm22 keeps `li` one word)",
+        )
+        return None
     rd_node = Name(f"r{rd}", node.col, node.end) if type(rd) is int else rd  # type: ignore[attr-defined]
     env = {"rd": rd_node, "imm": Num(value, node.col, node.end)}  # type: ignore[attr-defined]
     out = []
@@ -202,8 +234,13 @@ def _li(ctx: Ctx, it: Item) -> list | None:
 
 
 def _words(ctx: Ctx, it: Item) -> list | None:
-    out = []
+    """The values of a `.word` list; a data hole is `(hole, lo, hi)` (0 in the image)."""
+    out: list = []
     for node in it.args:  # type: ignore[union-attr]
+        if type(node) is Hole:
+            hole = _hole_range(ctx, it.stmt, node, WORD_LO, WORD_HI, DATA_HOLE, "a word's range")
+            out.append(0 if hole is None else hole)
+            continue
         value = None if node is chk.BAD else value_of(ctx, it.stmt, node)
         if value is None:
             out.append(0)
