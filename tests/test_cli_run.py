@@ -318,7 +318,7 @@ def test_output_decoded_as_text(src):
 
 def test_footer_names_engine_device_mode(src):
     result = invoke(src(ADD))
-    assert "engine reference" in result.stdout  # one program on the CPU: the interpreter
+    assert "engine native" in result.stdout  # on the CPU: the compiled interpreter
     assert "device cpu" in result.stdout and "mode exact" in result.stdout
     assert "instr/s" in result.stdout
 
@@ -333,13 +333,14 @@ def test_quiet(src):
 @pytest.mark.parametrize(
     "args, engine",
     [
-        ([], "reference"),
-        (["--batch", "2"], "reference"),
-        (["--batch", "64"], "reference"),
-        (["--batch", "65"], "exact"),
+        ([], "native"),
+        (["--batch", "2"], "native"),
+        (["--batch", "65"], "native"),
         (["--engine", "exact"], "exact"),
+        (["--engine", "torch"], "exact"),
+        (["--engine", "native", "--batch", "3"], "native"),
         (["--engine", "reference", "--batch", "3"], "reference"),
-        (["--device", "cpu"], "reference"),
+        (["--device", "cpu"], "native"),
         (["--mode", "soft"], "soft"),
     ],
 )

@@ -167,7 +167,13 @@ def test_no_color_is_honoured(monkeypatch):
 # ---------------------------------------------------------------- engine choice
 
 
-def test_auto_uses_the_reference_for_small_batches_on_the_cpu():
+def test_auto_uses_native_on_the_cpu_and_without_numba_the_old_choice(monkeypatch):
+    for batch in (1, 64, 65, 10**6):
+        assert engine.choose_engine("auto", "exact", "cpu", batch) == "native"
+    assert engine.choose_engine("auto", "exact", "cuda", 1) == "exact"
+    monkeypatch.setattr("ncpu_cli.machine.choice.native_unavailable",
+                        lambda: "numba is not usable (x)")
+    assert "not available (numba is not usable (x)" in engine.why_engine("auto", "exact", "cpu", 1)
     limit = engine.AUTO_REFERENCE_MAX
     assert engine.choose_engine("auto", "exact", "cpu", 1) == "reference"
     assert engine.choose_engine("auto", "exact", "cpu", limit) == "reference"
@@ -208,7 +214,7 @@ def test_single_program_on_the_cpu_does_not_import_torch(tmp_path):
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               timeout=120)
         assert done.returncode == 0, done.stderr
-        assert json.loads(done.stdout)["engine"] == "reference"
+        assert json.loads(done.stdout)["engine"] == "native"
 
 
 # ---------------------------------------------------------------- progress

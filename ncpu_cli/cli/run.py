@@ -52,7 +52,9 @@ class Device(str, Enum):
 
 class EngineChoice(str, Enum):
     auto = "auto"
+    native = "native"
     exact = "exact"
+    torch = "torch"
     reference = "reference"
 
 
@@ -198,9 +200,10 @@ def run_command(
     ),
     engine: EngineChoice = typer.Option(
         EngineChoice.auto, "--engine", case_sensitive=False, rich_help_panel=MACHINE,
-        help="Executor for --mode exact: the batched tensor executor, the reference "
-        f"interpreter, or auto (reference for up to {AUTO_REFERENCE_MAX} programs on the CPU, "
-        "else exact).",
+        help="Executor for --mode exact: native (compiled interpreter, CPU), exact or torch "
+        "(the batched tensor executor, CPU or CUDA), reference (the plain interpreter), or "
+        "auto (native on the CPU; without numba reference for up to "
+        f"{AUTO_REFERENCE_MAX} programs, else exact; exact on CUDA; -v says which and why).",
     ),
     mode: Mode = typer.Option(
         Mode.exact, "--mode", case_sensitive=False, rich_help_panel=MACHINE,
@@ -274,6 +277,10 @@ def run_command(
         False, "-q", "--quiet", rich_help_panel=OUTPUT,
         help="No result table, summary or progress bar; only errors and the exit code.",
     ),
+    verbose: bool = typer.Option(
+        False, "-v", "--verbose", rich_help_panel=OUTPUT,
+        help="Say on stderr which engine runs and why.",
+    ),
 ) -> None:
     """Run a program (or a batch of them) and show registers, output and status.
 
@@ -317,6 +324,10 @@ def run_command(
         image, sources = load_program(program, mem_words=mem_words)
         dev = resolve_device(device.value, engine.value)
         chosen = choose_engine(engine.value, mode.value, dev, len(plan))
+        if verbose:
+            from ncpu_cli.machine.engine import why_engine
+
+            stderr().print(why_engine(engine.value, mode.value, dev, len(plan)), highlight=False)
         defaults = MachineConfig()
         config = MachineConfig(
             mem_words=mem_words,

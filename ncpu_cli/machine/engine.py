@@ -19,20 +19,29 @@ from typing import IO, Any, Callable, Iterable, Iterator
 
 from ncpu_cli.errors import ImageError, RunError
 from ncpu_cli.image import Image
+from ncpu_cli.machine.choice import (  # noqa: F401 - re-exported: engine.X keeps working
+    AUTO_REFERENCE_MAX,
+    CPU_ONLY,
+    DEVICES,
+    ENGINES,
+    GPU_DRIVER_NODES,
+    MODES,
+    EngineUsageError,
+    choose_engine,
+    cuda_available,
+    native_unavailable,
+    no_gpu_possible,
+    resolve_device,
+    validate_engine,
+    why_engine,
+)
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import Batch
 from ncpu_cli.machine.result import FAULT, HALTED, RUNNING, TIMEOUT, ProgramResult
 
 ASM_SUFFIXES = (".s", ".asm")
-ENGINES = ("auto", "exact", "reference")
-MODES = ("exact", "soft")
-DEVICES = ("auto", "cpu", "cuda")
 
 Progress = Callable[[int, int], None]  # (cycles done, programs still running)
-
-
-class EngineUsageError(RunError):
-    """The requested engine/mode/device combination is not a valid command line."""
 
 
 # ---------------------------------------------------------------- loading
@@ -159,88 +168,7 @@ class SourceLocator:
         return f"{where}\n{text}" if text else where
 
 
-# ---------------------------------------------------------------- choosing
-
-
-# Without one of these, torch.cuda.is_available() is False on Linux: the NVIDIA driver
-# (also inside containers), WSL's GPU paravirtualisation, and AMD's ROCm torch builds.
-GPU_DRIVER_NODES = ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/nvidia0", "/dev/dxg",
-                    "/dev/kfd")
-
-
-def no_gpu_possible() -> bool:
-    """True when torch could not see a CUDA GPU here anyway (Linux with no GPU driver
-    node, or macOS), so `--device auto` can pick the CPU without importing torch (which
-    takes seconds). False whenever in doubt: torch then decides."""
-    if "torch" in sys.modules:
-        return False  # already paid for: ask torch itself
-    if sys.platform == "darwin":
-        return True
-    if sys.platform.startswith("linux"):
-        return not any(os.path.exists(node) for node in GPU_DRIVER_NODES)
-    return False
-
-
-def cuda_available() -> bool:
-    if no_gpu_possible():
-        return False
-    import torch
-
-    return bool(torch.cuda.is_available())
-
-
-def validate_engine(engine: str, mode: str, device: str) -> None:
-    """Reject combinations that make no sense as a command line."""
-    if engine not in ENGINES:
-        raise EngineUsageError(f"unknown engine `{engine}` (choose {', '.join(ENGINES)})")
-    if mode not in MODES:
-        raise EngineUsageError(f"unknown mode `{mode}` (choose {', '.join(MODES)})")
-    if device not in DEVICES:
-        raise EngineUsageError(f"unknown device `{device}` (choose {', '.join(DEVICES)})")
-    if engine == "reference" and device == "cuda":
-        raise EngineUsageError(
-            "--engine reference runs on the CPU only; use --engine exact with --device cuda"
-        )
-    if mode == "soft" and engine != "auto":
-        raise EngineUsageError(
-            f"--engine {engine} applies to --mode exact; --mode soft always uses the soft executor"
-        )
-
-
-def resolve_device(device: str, engine: str = "auto") -> str:
-    """`auto` -> cuda when available (cpu for the reference engine); `cuda` must exist."""
-    if device == "auto":
-        if engine == "reference":
-            return "cpu"
-        return "cuda" if cuda_available() else "cpu"
-    if device == "cuda" and not cuda_available():
-        raise RunError(
-            "--device cuda: no CUDA GPU is available (torch.cuda.is_available() is False)"
-        )
-    return device
-
-
-# Up to this many programs, `--engine auto` runs the reference interpreter on the CPU.
-# Measured on a 2-core EPYC (`ncpu bench exact`): one exact cycle of a whole batch
-# costs ~45 us up to B = 256 (per-op overhead), a reference instruction ~0.33 us, so
-# the interpreter is faster below B ~ 130 -- more so when programs stop at different
-# times -- and it starts without importing torch.
-AUTO_REFERENCE_MAX = 64
-
-
-def choose_engine(engine: str, mode: str, device: str, batch_size: int) -> str:
-    """The executor for a run: `soft`, `exact` or `reference`.
-
-    auto: the exact tensor executor, except for small batches (up to
-    AUTO_REFERENCE_MAX programs, a single program included) on the CPU, where the
-    plain interpreter is faster."""
-    validate_engine(engine, mode, device)
-    if mode == "soft":
-        return "soft"
-    if engine != "auto":
-        return engine
-    return "reference" if batch_size <= AUTO_REFERENCE_MAX and device == "cpu" else "exact"
-
+# engine choice (names, auto, device) lives in choice.py; re-exported here
 
 # ---------------------------------------------------------------- running
 
@@ -373,10 +301,24 @@ def run_batch(
     mode: str = "exact",
     progress: Progress | None = None,
 ) -> Outcome:
-    """Run every program of `batch` on `engine` ("exact", "reference" or "soft")."""
+    """Run every program of `batch` on `engine` ("native", "exact", "reference", "soft")."""
     n = len(batch)
     batch.check(config.mem_words)
     start = time.perf_counter()
+    if engine == "native":
+        why = native_unavailable()
+        if why is not None:
+            raise RunError(f"--engine native: {why}; install it with `pip install numba`")
+        from ncpu_cli.machine import native
+
+        _check_fits(native.bytes_needed(n, config.mem_words, batch.max_input), n, "native",
+                    "cpu")
+        machine = native.NativeMachine.for_batch(image, config, batch)
+        native.warm_up()  # compiled or loaded from the disk cache once, outside the timing
+        start = time.perf_counter()
+        machine.run(progress=progress)
+        seconds = time.perf_counter() - start
+        return Outcome(engine, "cpu", mode, config, machine.summary(), seconds, _machine=machine)
     if engine == "exact":
         from ncpu_cli.machine.exact import MAX_BATCH, ExactMachine
 

@@ -342,6 +342,17 @@ class NativeMachine:
         self.state = build_state(image, config, inputs, images=images, sweep=sweep)
         self.batch = self.state.batch
 
+    @classmethod
+    def for_batch(cls, image: Image, config: MachineConfig, batch) -> "NativeMachine":
+        """The programs of an `inputs.Batch` (copies, a sweep or records), without a
+        ProgramInput object per program for copies and sweeps."""
+        if batch.sweep is not None:
+            return cls(image, config, [batch.base] * len(batch),
+                       sweep=(batch.sweep.reg, batch.sweep.values))
+        if batch.records is not None:
+            return cls(image, config, list(batch.records))
+        return cls(image, config, [batch.base] * len(batch))
+
     def run(self, progress: Progress | None = None, cycles: int | None = None) -> None:
         c = self.config
         self.state.run(c.max_cycles, c.max_out, progress, cycles)

@@ -1,0 +1,135 @@
+"""Choosing the executor of a run: engine names, `--engine auto`, the device.
+
+`choose_engine` picks by device and batch size (measured numbers: README's speed
+section), `why_engine` says why in one line (`ncpu run -v`). Re-exported by
+`engine.py`, which runs the choice.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ncpu_cli.errors import RunError
+
+ENGINES = ("auto", "native", "exact", "torch", "reference")  # torch: another name for exact
+CPU_ONLY = ("reference", "native")
+MODES = ("exact", "soft")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+class EngineUsageError(RunError):
+    """The requested engine/mode/device combination is not a valid command line."""
+
+
+# Without one of these, torch.cuda.is_available() is False on Linux: the NVIDIA driver
+# (also inside containers), WSL's GPU paravirtualisation, and AMD's ROCm torch builds.
+GPU_DRIVER_NODES = ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/nvidia0", "/dev/dxg",
+                    "/dev/kfd")
+
+
+def no_gpu_possible() -> bool:
+    """True when torch could not see a CUDA GPU here anyway (Linux with no GPU driver
+    node, or macOS), so `--device auto` can pick the CPU without importing torch (which
+    takes seconds). False whenever in doubt: torch then decides."""
+    if "torch" in sys.modules:
+        return False  # already paid for: ask torch itself
+    if sys.platform == "darwin":
+        return True
+    if sys.platform.startswith("linux"):
+        return not any(os.path.exists(node) for node in GPU_DRIVER_NODES)
+    return False
+
+
+def cuda_available() -> bool:
+    if no_gpu_possible():
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def validate_engine(engine: str, mode: str, device: str) -> None:
+    """Reject combinations that make no sense as a command line."""
+    if engine not in ENGINES:
+        raise EngineUsageError(f"unknown engine `{engine}` (choose {', '.join(ENGINES)})")
+    if mode not in MODES:
+        raise EngineUsageError(f"unknown mode `{mode}` (choose {', '.join(MODES)})")
+    if device not in DEVICES:
+        raise EngineUsageError(f"unknown device `{device}` (choose {', '.join(DEVICES)})")
+    if engine in CPU_ONLY and device == "cuda":
+        raise EngineUsageError(
+            f"--engine {engine} runs on the CPU only; use --engine exact with --device cuda"
+        )
+    if mode == "soft" and engine != "auto":
+        raise EngineUsageError(
+            f"--engine {engine} applies to --mode exact; --mode soft always uses the soft executor"
+        )
+
+
+def resolve_device(device: str, engine: str = "auto") -> str:
+    """`auto` -> cuda when available (cpu for the reference engine); `cuda` must exist."""
+    if device == "auto":
+        if engine in CPU_ONLY:
+            return "cpu"
+        return "cuda" if cuda_available() else "cpu"
+    if device == "cuda" and not cuda_available():
+        raise RunError(
+            "--device cuda: no CUDA GPU is available (torch.cuda.is_available() is False)"
+        )
+    return device
+
+
+# Up to this many programs, `--engine auto` runs the reference interpreter on the CPU.
+# Measured on a 2-core EPYC (`ncpu bench exact`): one exact cycle of a whole batch
+# costs ~45 us up to B = 256 (per-op overhead), a reference instruction ~0.33 us, so
+# the interpreter is faster below B ~ 130 -- more so when programs stop at different
+# times -- and it starts without importing torch.
+AUTO_REFERENCE_MAX = 64
+
+
+def native_unavailable() -> str | None:
+    """Why the native engine cannot run here (numba missing or broken), else None."""
+    if "native" not in _NATIVE:
+        try:
+            import ncpu_cli.machine.native  # noqa: F401 - imports numba
+            _NATIVE["native"] = None
+        except Exception as exc:  # ImportError, or numba refusing this numpy/Python
+            _NATIVE["native"] = f"numba is not usable ({type(exc).__name__}: {exc})"
+    return _NATIVE["native"]
+
+
+_NATIVE: dict[str, str | None] = {}
+
+
+def choose_engine(engine: str, mode: str, device: str, batch_size: int) -> str:
+    """The executor for a run: `soft`, `native`, `exact` or `reference` (`why_engine`
+    says why). auto on the CPU: the native engine at every batch size; without numba,
+    the reference interpreter up to AUTO_REFERENCE_MAX programs, else exact. auto on a
+    GPU: exact. `torch` is another name for exact."""
+    validate_engine(engine, mode, device)
+    if mode == "soft":
+        return "soft"
+    if engine == "torch":
+        return "exact"
+    if engine != "auto":
+        return engine
+    if device == "cpu" and native_unavailable() is None:
+        return "native"
+    return "reference" if batch_size <= AUTO_REFERENCE_MAX and device == "cpu" else "exact"
+
+
+def why_engine(engine: str, mode: str, device: str, batch_size: int) -> str:
+    """One line on the choice `choose_engine` makes (for `ncpu run -v`)."""
+    chosen = choose_engine(engine, mode, device, batch_size)
+    if mode == "soft":
+        return "engine soft: --mode soft always uses the soft executor"
+    if engine != "auto":
+        return f"engine {chosen}: asked for with --engine {engine}"
+    if device != "cpu":
+        return f"engine {chosen}: auto on {device} uses the batched tensor executor"
+    if chosen == "native":
+        return "engine native: auto on the CPU uses the compiled interpreter"
+    size = f"{batch_size} program{'s' * (batch_size != 1)}"
+    return (f"engine {chosen}: auto on the CPU for {size}; the native engine is not "
+            f"available ({native_unavailable()}; pip install numba)")
