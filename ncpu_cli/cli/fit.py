@@ -75,6 +75,13 @@ def fit_command(
     suite: Optional[str] = typer.Option(
         None, "--suite", rich_help_panel=SEARCH, metavar="DIR",
         help="Run every spec of DIR and print a table per task and method."),
+    seeds: int = typer.Option(
+        1, "--seeds", min=1, rich_help_panel=SEARCH,
+        help="With --suite: run each task and method with this many seeds (--seed, +1, ...) "
+             "and show the share solved."),
+    tasks: Optional[str] = typer.Option(
+        None, "--tasks", rich_help_panel=SEARCH, metavar="A,B",
+        help="With --suite: only these tasks (comma-separated names)."),
 ) -> None:
     """Fill the holes of a sketch (`??`, `??[lo:hi]`, `?{add,sub}`, `.word ??`) so that it
     passes every example, and verify the answer on the exact machine.
@@ -90,8 +97,11 @@ def fit_command(
                       device=device.value, estimator=estimator.value,
                       max_candidates=max_candidates)
     check_options(opts)
+    if suite is None and (seeds != 1 or tasks is not None):
+        usage("--seeds and --tasks go with --suite DIR")
     if suite is not None:
-        _suite(suite, method, opts, json_)
+        only = [t for t in tasks.split(",") if t.strip()] if tasks is not None else None
+        _suite(suite, method, opts, json_, seeds, only)
         return
     parsed = load_spec(spec)
     if output is not None and output != "-" and parsed.sketch_path is not None \
@@ -124,7 +134,8 @@ def fit_command(
     raise typer.Exit(EXIT_OK if result.solved else EXIT_TIMEOUT)
 
 
-def _suite(folder: str, method: Method, opts: FitOptions, json_: bool) -> None:
+def _suite(folder: str, method: Method, opts: FitOptions, json_: bool, seeds: int,
+           only: list[str] | None) -> None:
     from ncpu_cli.fit.search import METHODS
     from ncpu_cli.fit.suite import run_suite
     from ncpu_cli.render.fit import suite_table
@@ -134,9 +145,10 @@ def _suite(folder: str, method: Method, opts: FitOptions, json_: bool) -> None:
     on_row = None
     if not json_:
         on_row = lambda r: err.print(  # noqa: E731
-            f"{r.task} {r.method}: {'solved' if r.solved else (r.note or 'not solved')} "
+            f"{r.task} {r.method} seed {r.seed}: "
+            f"{'solved' if r.solved else (r.note or 'not solved')} "
             f"({r.seconds:.1f} s, {r.steps} steps)", highlight=False)
-    rows = run_suite(folder, methods, opts, on_row=on_row)
+    rows = run_suite(folder, methods, opts, on_row=on_row, seeds=seeds, only=only)
     if json_:
         sys.stdout.write(json.dumps({"suite": folder, "rows": [r.to_json() for r in rows]}) + "\n")
     else:

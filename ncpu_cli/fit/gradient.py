@@ -20,7 +20,6 @@ from ncpu_cli.fit.search import FitOptions, Tracker
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.soft import SoftMachine, check_config, run_pure
 
-DEFAULT_STEPS = 400  # the schedules' horizon (τ, noise, step size)
 TAU = (2.0, 0.05)  # relaxed: softmax temperature, soft to sharp
 SIGMA = (0.25, 0.001)  # real holes: sampling noise as a fraction of the range
 SCORE_WEIGHT = 1.0  # hybrid: weight of the score-function term
@@ -46,10 +45,11 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
     base_lr = [g["lr"] for g in groups]
     examples = list(spec.examples)
     inputs = [ex.inp for _ in range(opts.restarts) for ex in examples]
-    horizon = opts.steps or DEFAULT_STEPS
     step = 0
     while (opts.steps is None or step < opts.steps) and not tracker.out_of_time():
-        frac = step / max(1, horizon - 1)
+        # the schedules run over --steps, or else over the time budget
+        frac = (step / max(1, opts.steps - 1) if opts.steps is not None
+                else tracker.elapsed / opts.time_limit)
         for g, lr in zip(groups, base_lr):  # real holes: the step shrinks to single units
             g["lr"] = anneal(lr, 0.5, frac) if g.get("real") else lr
         draw = params.draw(opts.estimator, anneal(*TAU, frac), gumbel=opts.gumbel,

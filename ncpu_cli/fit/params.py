@@ -31,7 +31,7 @@ from torch import Tensor
 from ncpu_cli.fit.control import HoleValues
 from ncpu_cli.fit.sketch import Hole, Sketch
 
-CATEGORICAL_MAX = 256  # numeric holes with more candidates are real values
+CATEGORICAL_MAX = 16  # numeric holes with more candidates are real values
 ESTIMATORS = ("hybrid", "straight", "relaxed")
 
 

@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 
 from ncpu_cli.errors import FitError
 from ncpu_cli.fit.api import fit
+from ncpu_cli.fit.enumerate import SpaceTooLarge
 from ncpu_cli.fit.search import FitOptions
 from ncpu_cli.fit.spec import load_spec
 
@@ -29,9 +30,11 @@ class SuiteRow:
     steps: int
     space: int
     note: str | None = None  # why it was not run to the end (e.g. refused)
+    seed: int = 0
 
     def to_json(self) -> dict:
-        return {"task": self.task, "method": self.method, "solved": self.solved,
+        return {"task": self.task, "method": self.method, "seed": self.seed,
+                "solved": self.solved,
                 "seconds": round(self.seconds, 3), "steps": self.steps,
                 "space": str(self.space) if self.space >= 2**53 else self.space,
                 "note": self.note}
@@ -48,22 +51,34 @@ def tasks(folder: str | Path) -> list[Path]:
 
 
 def run_suite(folder: str | Path, methods: Iterable[str], options: FitOptions,
-              on_row: Callable[[SuiteRow], None] | None = None) -> list[SuiteRow]:
+              on_row: Callable[[SuiteRow], None] | None = None, *, seeds: int = 1,
+              only: Iterable[str] | None = None) -> list[SuiteRow]:
+    """Every task (or those named in `only`) × method × seed (options.seed, +1, ...)."""
     rows = []
-    for path in tasks(folder):
+    paths = tasks(folder)
+    if only is not None:
+        wanted = set(only)
+        missing = wanted - {p.stem for p in paths}
+        if missing:
+            raise FitError(f"{folder}: no task named {', '.join(sorted(missing))}")
+        paths = [p for p in paths if p.stem in wanted]
+    for path in paths:
         spec = load_spec(path)
         for method in methods:
-            opts = replace(options, method=method)
-            kw = {k: getattr(opts, k) for k in opts.__dataclass_fields__ if k != "method"}
-            try:
-                res = fit(spec, method, **kw)
-                row = SuiteRow(path.stem, method, res.solved, res.seconds, res.steps, res.space)
-            except FitError as exc:
-                space = getattr(exc, "space", 0)
-                if not space:
-                    raise
-                row = SuiteRow(path.stem, method, False, 0.0, 0, space, "refused: space too large")
-            rows.append(row)
-            if on_row is not None:
-                on_row(row)
+            for seed in range(options.seed, options.seed + seeds):
+                row = _one(path.stem, spec, replace(options, method=method, seed=seed))
+                rows.append(row)
+                if on_row is not None:
+                    on_row(row)
     return rows
+
+
+def _one(task: str, spec, opts: FitOptions) -> SuiteRow:
+    kw = {k: getattr(opts, k) for k in opts.__dataclass_fields__ if k != "method"}
+    try:
+        res = fit(spec, opts.method, **kw)
+    except SpaceTooLarge as exc:
+        return SuiteRow(task, opts.method, False, 0.0, 0, exc.space, "refused: space too large",
+                        opts.seed)
+    return SuiteRow(task, opts.method, res.solved, res.seconds, res.steps, res.space,
+                    seed=opts.seed)

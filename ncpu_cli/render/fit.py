@@ -34,28 +34,43 @@ def suite_table(rows: Sequence[SuiteRow], methods: Sequence[str]) -> Table:
     table.add_column("space", justify="right")
     for m in methods:
         table.add_column(m, justify="right")
-    by_task: dict[str, dict[str, SuiteRow]] = defaultdict(dict)
+    by_task: dict[str, dict[str, list[SuiteRow]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        by_task[row.task][row.method] = row
+        by_task[row.task][row.method].append(row)
     for task, cells in by_task.items():
-        space = next(iter(cells.values())).space
+        space = next(iter(cells.values()))[0].space
         table.add_row(task, f"{space:.1e}" if space >= 10**6 else str(space),
-                      *[_cell(cells.get(m)) for m in methods])
+                      *[_cell(cells.get(m, [])) for m in methods])
     totals = []
     for m in methods:
-        mine = [r for r in rows if r.method == m]
-        solved = [r for r in mine if r.solved]
-        secs = sum(r.seconds for r in mine)
-        totals.append(Text(f"{len(solved)}/{len(mine)}  {secs:.0f} s", style="bold"))
+        mine = by_method(rows, m)
+        solved = sum(1 for runs in mine.values() if all(r.solved for r in runs))
+        secs = sum(r.seconds for runs in mine.values() for r in runs)
+        totals.append(Text(f"{solved}/{len(mine)} tasks  {secs:.0f} s", style="bold"))
     table.add_section()
     table.add_row(Text("solved", style="bold"), "", *totals)
     return table
 
 
-def _cell(row: SuiteRow | None) -> Text:
-    if row is None:
+def by_method(rows: Sequence[SuiteRow], method: str) -> dict[str, list[SuiteRow]]:
+    out: dict[str, list[SuiteRow]] = defaultdict(list)
+    for r in rows:
+        if r.method == method:
+            out[r.task].append(r)
+    return out
+
+
+def _cell(runs: list[SuiteRow]) -> Text:
+    """One run: ✓/✗, seconds and steps; several seeds: the share solved, median seconds."""
+    if not runs:
         return Text("-", style="dim")
-    if row.note:
+    if runs[0].note:
         return Text("refused", style="yellow")
+    if len(runs) > 1:
+        ok = sum(r.solved for r in runs)
+        secs = sorted(r.seconds for r in runs)[len(runs) // 2]
+        style = "green" if ok == len(runs) else ("yellow" if ok else "red")
+        return Text(f"{ok}/{len(runs)}", style=style) + Text(f" {secs:.1f} s")
+    row = runs[0]
     mark = Text("✓ ", style="green") if row.solved else Text("✗ ", style="red")
     return mark + Text(f"{row.seconds:.1f} s {row.steps}")
