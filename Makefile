@@ -8,7 +8,7 @@ TORCH  ?= torch==2.13.0
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test fuzz bench bench-asm lint isa-docs clean
+.PHONY: demo test fuzz bench bench-asm fit-bench lint isa-docs clean
 
 $(BIN)/ncpu: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ lint: $(BIN)/ncpu
 
 bench: $(BIN)/ncpu
 	$(BIN)/ncpu bench all
+
+# The fit suite by every method (a table per task and method; minutes), then the cost
+# of a gradient step at 16 and 256 restarts.
+FIT_TIME ?= 60
+fit-bench: $(BIN)/ncpu
+	-$(BIN)/ncpu fit --suite programs/fit --method all --time-limit $(FIT_TIME)
+	$(BIN)/ncpu bench fit
 
 bench-asm: $(BIN)/ncpu
 	$(BIN)/ncpu bench asm

@@ -16,6 +16,7 @@ class Subject(str, Enum):
     asm = "asm"
     exact = "exact"
     soft = "soft"
+    fit = "fit"
     all = "all"
 
 
@@ -42,7 +43,7 @@ def bench(
     subject: Subject = typer.Argument(Subject.all, help="What to measure."),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda | cuda:N"),
     batches: str = typer.Option(
-        "", "--batches", help="Comma-separated batch sizes (default per subject)."
+        "", "--batches", help="Comma-separated batch sizes (default per subject; fit: restart counts)."
     ),
     lines: int = typer.Option(20000, "--lines", min=100, help="Lines for the assembler benchmark."),
     cycles: int = typer.Option(
@@ -65,6 +66,11 @@ def bench(
 
             kw = _sizes(batches, cycles)
             rows += [{"subject": "exact", **r} for r in bench_exact(device=device, **kw)]
+        if Subject.fit in chosen:
+            from ncpu_cli.bench.fit import bench_fit
+
+            kw = {"restarts": _ints(batches, "--batches")} if batches else {}
+            rows += [{"subject": "fit", **r} for r in bench_fit(device=device, **kw)]
         if Subject.soft in chosen:
             from ncpu_cli.bench.soft import bench_soft
 
