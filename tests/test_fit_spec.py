@@ -100,9 +100,6 @@ def test_inline_source_assembles_with_its_holes() -> None:
     assert [(h.kind, h.line, h.lo, h.size) for h in sketch.holes] == [("imm", 1, 0, 10)]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an inline `source:` resolves `.include` against "
-                   "the working folder, not the spec's folder (Sketch uses Path.cwd() when "
-                   "FitSpec.sketch_path is None; FitSpec documents 'None: the spec's folder')")
 def test_inline_source_includes_from_the_spec_folder(spec_dir: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     (spec_dir / "lib.s").write_text("helper: halt\n")

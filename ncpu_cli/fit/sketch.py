@@ -12,9 +12,7 @@ filled source is the sketch's text with each hole token replaced by its value
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -25,8 +23,6 @@ from ncpu_cli.image import Image
 from ncpu_cli.isa import MASK32, load_isa
 
 KINDS = ("register", "mnemonic", "imm", "data")
-# a hole token as written: ?{a,b}  ??[lo:hi]  ??
-HOLE_TOKEN = re.compile(r"\?\{[^}]*\}|\?\?(?:\[[^\]]*\])?")
 
 
 @dataclass(frozen=True)
@@ -43,6 +39,7 @@ class Hole:
     file: str
     line: int
     col: int
+    length: int  # characters of the hole token in the source line
 
     def value(self, k: int) -> int | str:
         """The candidate with index `k`: a mnemonic name, or an int (register number, value)."""
@@ -72,11 +69,10 @@ class Sketch:
     """The assembled sketch: base image, holes, and how to fill them."""
 
     def __init__(self, spec: FitSpec):
-        base = spec.sketch_path.parent if spec.sketch_path is not None else Path.cwd()
         self.source, self.name = spec.source, spec.sketch_name
         # AsmError (with every diagnostic) goes to the caller as it is
         image = assemble(spec.source, spec.sketch_name, keep_holes=True,
-                         mem_words=spec.mem_words, base_dir=base)
+                         mem_words=spec.mem_words, base_dir=spec.include_dir)
         self.image: Image = image
         self.mem_words = spec.mem_words
         if not image.holes:
@@ -84,8 +80,7 @@ class Sketch:
                            "`?{a,b}`, `.word ??`): there is nothing to fit")
         isa = load_isa()
         self._isa = isa
-        raw = sorted(image.holes, key=lambda h: (h.get("file") != spec.sketch_name,
-                                                 h["line"], h["col"], h["address"]))
+        raw = sorted(image.holes, key=lambda h: h["index"])  # source order
         self.holes: list[Hole] = [self._hole(i, h) for i, h in enumerate(raw)]
         self.words = np.zeros(spec.mem_words, dtype=np.int64)  # (N,) the image, holes 0
         self.words[: len(image.words)] = np.asarray(image.words, dtype=np.int64) & MASK32
@@ -105,7 +100,8 @@ class Sketch:
         if size < 1:
             raise FitError(f"{h.get('file')}:{h['line']}:{h['col']}: the hole has no candidates")
         return Hole(i, kind, int(h["address"]), str(h["field"]), lo, size, choices,
-                    str(h.get("file", self.name)), int(h["line"]), int(h["col"]))
+                    str(h.get("file", self.name)), int(h["line"]), int(h["col"]),
+                    int(h["length"]))
 
     # -- sizes -----------------------------------------------------------------------
     @property
@@ -148,17 +144,14 @@ class Sketch:
     def render(self, filling) -> str:
         """The sketch's text with every hole of the main file replaced by its value."""
         lines = self.source.splitlines(keepends=True)
-        by_line: dict[int, list[tuple[int, str]]] = {}
+        by_line: dict[int, list[tuple[int, int, str]]] = {}
         for h, k in zip(self.holes, filling):
             if h.file == self.name and 1 <= h.line <= len(lines):
-                by_line.setdefault(h.line, []).append((h.col, h.text(int(k))))
+                by_line.setdefault(h.line, []).append((h.col, h.length, h.text(int(k))))
         for line_no, subs in by_line.items():
             text = lines[line_no - 1]
-            for col, value in sorted(subs, reverse=True):  # right to left: columns stay valid
-                m = HOLE_TOKEN.match(text, col - 1)
-                if m is None:
-                    raise FitError(f"{self.name}:{line_no}:{col}: no hole token to replace")
-                text = text[: m.start()] + value + text[m.end():]
+            for col, length, value in sorted(subs, reverse=True):  # right to left
+                text = text[: col - 1] + value + text[col - 1 + length:]
             lines[line_no - 1] = text
         return "".join(lines)
 

@@ -55,12 +55,18 @@ class Example:
 class FitSpec:
     source: str  # the sketch's text
     sketch_name: str  # its file name (for messages), or "<spec>" when inline
-    sketch_path: Path | None  # where `.include` paths start (None: the spec's folder)
+    sketch_path: Path | None  # the sketch file (None: inline `source:`)
     mem_words: int
     max_cycles: int
     examples: tuple[Example, ...]
     holdout: tuple[Example, ...] = ()
     name: str = "spec"
+    base_dir: Path = Path(".")  # the spec's folder: an inline source's `.include`s start here
+
+    @property
+    def include_dir(self) -> Path:
+        """Where the sketch's `.include` paths start: the sketch file's folder, or the spec's."""
+        return self.sketch_path.parent if self.sketch_path is not None else self.base_dir
 
 
 def load_spec(path: str | Path) -> FitSpec:
@@ -114,7 +120,7 @@ class _Checker:
         holdout = self.examples(data.get("holdout") or [], "holdout", mem_words)
         stem = Path(self.name).stem if self.name != "<spec>" else "spec"
         return FitSpec(source, sketch_name, sketch_path, mem_words, max_cycles,
-                       tuple(examples), tuple(holdout), stem)
+                       tuple(examples), tuple(holdout), stem, self.base)
 
     def sketch(self, data: dict) -> tuple[str, str, Path | None]:
         if ("sketch" in data) == ("source" in data):
