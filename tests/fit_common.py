@@ -22,8 +22,10 @@ from ncpu_cli.machine.inputs import ProgramInput, parse_register
 from ncpu_cli.machine.reference import run_reference
 
 WORD = 1 << 32
-# options that keep every fit small and bounded (the time limit is only a safety net)
-QUICK = ["--restarts", "16", "--seed", "0", "--time-limit", "20"]
+# options that keep every fit small; runs are bounded by steps (deterministic for a seed),
+# the time limit is only a safety net (a busy machine, the first fit's compile time)
+QUICK = ["--restarts", "16", "--seed", "0", "--time-limit", "120"]
+SAFETY = 120.0
 
 
 def task(sketch: str, examples: list[dict], holdout: list[dict] | None = None, *,

@@ -110,7 +110,7 @@ def test_suite_table_and_rows(work: Path) -> None:
         write_task(suite, name, EASY[name])
     (suite / "answers.yaml").write_text("const: {values: [11]}\n")  # not a task
     args = ["--suite", suite, "--method", "all", "--restarts", "8", "--seed", "0",
-            "--time-limit", "20"]
+            "--steps", "40", "--time-limit", "120"]
     res = ncpu_fit(*args)
     no_traceback(res)
     assert res.exit_code == 0, res.output

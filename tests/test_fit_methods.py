@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from fit_common import EASY, passes_everything, task, write_task
+from fit_common import EASY, SAFETY, passes_everything, task, write_task
 
 from ncpu_cli.fit import SoftRun, default_loss, fit, load_spec
 from ncpu_cli.fit.enumerate import SpaceTooLarge
@@ -33,7 +33,7 @@ def test_easy_tasks(tmp_path: Path, name: str, method: str, estimator: str | Non
     t = EASY[name]
     spec = load_spec(write_task(tmp_path, name, t))
     extra = {"estimator": estimator} if estimator else {}
-    res = fit(spec, method, restarts=16, seed=0, time_limit=20, **extra)
+    res = fit(spec, method, restarts=16, steps=40, seed=0, time_limit=SAFETY, **extra)
     assert res.solved, res
     assert res.method == method
     assert (res.examples_passed, res.examples_total) == (len(t["spec"]["examples"]),) * 2
@@ -54,7 +54,8 @@ WIDE = task("        addi r2, r1, ??[-4000:4000]\n        halt\n",
 
 def test_gradient_moves_a_wide_constant(tmp_path: Path) -> None:
     spec = load_spec(write_task(tmp_path, "wide", WIDE))
-    res = fit(spec, "gradient", estimator="relaxed", restarts=8, seed=1, time_limit=30)
+    res = fit(spec, "gradient", estimator="relaxed", restarts=8, steps=200, seed=1,
+              time_limit=SAFETY)
     assert res.solved and res.values == [1234]
     # 8 restarts, one rounded value each per step: far fewer than the 8001 candidates
     assert res.candidates < 8001 // 2
@@ -70,7 +71,7 @@ def test_a_custom_loss_is_called_and_used(tmp_path: Path) -> None:
         calls.append((run, list(examples)))
         return default_loss(run, examples) * 0 + 42.0  # (R,) a constant: visible in progress
 
-    res = fit(spec, "gradient", loss=loss, restarts=4, steps=3, seed=0, time_limit=20,
+    res = fit(spec, "gradient", loss=loss, restarts=4, steps=3, seed=0, time_limit=SAFETY,
               report=reported.append)
     assert calls and len(calls) == res.steps
     run, examples = calls[0]
@@ -90,7 +91,7 @@ CONTRADICTION = task("        addi r2, r1, ??[0:15]\n        halt\n",
 @pytest.mark.parametrize("method", ["gradient", "evolve", "enumerate"])
 def test_contradictory_examples_end_unsolved(tmp_path: Path, method: str) -> None:
     spec = load_spec(write_task(tmp_path, "no", CONTRADICTION))
-    res = fit(spec, method, restarts=8, steps=3, seed=0, time_limit=20)
+    res = fit(spec, method, restarts=8, steps=3, seed=0, time_limit=SAFETY)
     assert not res.solved
     assert (res.examples_passed, res.examples_total) == (1, 2)  # the best passes one
     assert res.values[0] in (3, 8)  # r2 = 1 + 3 or 1 + 8
