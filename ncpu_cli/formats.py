@@ -22,8 +22,14 @@ from pathlib import PurePath
 
 from ncpu_cli.errors import ImageError
 from ncpu_cli.image import FORMAT_NAME, FORMAT_VERSION, Image, from_yaml, image_from_data, to_yaml
-from ncpu_cli.isa import MASK32
+from ncpu_cli.isa import MASK32, load_isa
 from ncpu_cli.machine.config import MAX_MEM_WORDS
+from ncpu_cli.readmemh import from_readmemh, short_text, words_text
+from ncpu_cli.textdata import DataError, load_json
+
+__all__ = ["FORMATS", "IMAGE_FORMATS", "EXTENSION", "dump", "parse", "guess_format",
+           "words_text", "from_readmemh", "to_readmemh", "from_bin", "to_bin", "from_json",
+           "to_json", "from_listing", "to_listing", "to_symbols"]
 
 IMAGE_FORMATS = ("yaml", "readmemh", "bin", "json", "listing")  # can be read back
 FORMATS = IMAGE_FORMATS + ("symbols",)
@@ -49,11 +55,6 @@ BY_EXTENSION = {
 
 
 # --------------------------------------------------------------------------- readmemh
-
-
-def words_text(n: int) -> str:
-    """`1 word`, `56 words`."""
-    return f"{n} word{'s' if n != 1 else ''}"
 
 
 def to_readmemh(image: Image, sources: dict[str, str] | None = None) -> str:
@@ -82,75 +83,6 @@ def to_readmemh(image: Image, sources: dict[str, str] | None = None) -> str:
 def _printable(text: str) -> str:
     """Comment text on one line: control and line-break characters escaped."""
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
-
-
-_HEADER_RE = re.compile(rf"{FORMAT_NAME}\s+\S+:\s*(\d+)\s+words?\b")
-_ENTRY_RE = re.compile(r"entry:\s*0x([0-9a-fA-F]+)\s*\Z")
-_SYMBOL_RE = re.compile(r"symbol\s+([A-Za-z_.][A-Za-z0-9_.]*):\s*0x([0-9a-fA-F]+)\s*\Z")
-_TOKEN_RE = re.compile(r"//|/\*|\*/|\S+?(?=//|/\*|\s|\Z)")
-
-
-def from_readmemh(text: str, name: str) -> Image:
-    words: dict[int, int] = {}
-    entry, symbols, declared = 0, {}, None
-    addr, comment_from = 0, 0  # comment_from: line of an open /* */, else 0
-    for lineno, line in enumerate(text.splitlines(), 1):
-        pos = 0
-        while pos < len(line):
-            if comment_from:
-                end = line.find("*/", pos)
-                if end < 0:
-                    break
-                comment_from, pos = 0, end + 2
-                continue
-            m = _TOKEN_RE.search(line, pos)
-            if not m:
-                break
-            tok, pos = m.group(), m.end()
-            if tok == "//":
-                note = line[pos:].strip()
-                if lineno == 1 and (hm := _HEADER_RE.match(note)):
-                    declared = int(hm.group(1))
-                elif em := _ENTRY_RE.match(note):
-                    entry = int(em.group(1), 16)
-                elif sm := _SYMBOL_RE.match(note):
-                    symbols[sm.group(1)] = int(sm.group(2), 16)
-                break
-            if tok == "/*":
-                comment_from = lineno
-            elif tok.startswith("@"):
-                addr = _hex(tok[1:], name, lineno, "address")
-            else:
-                if addr >= MAX_MEM_WORDS:
-                    raise ImageError(
-                        f"{name}:{lineno}: address 0x{addr:x} is beyond the largest memory"
-                        f" ({MAX_MEM_WORDS} words)"
-                    )
-                if addr in words:
-                    raise ImageError(f"{name}:{lineno}: address 0x{addr:x} is written twice")
-                words[addr] = _hex(tok, name, lineno, "word")
-                addr += 1
-    if comment_from:
-        raise ImageError(f"{name}:{comment_from}: unterminated /* comment (truncated file?)")
-    size = max(words) + 1 if words else 0
-    if declared is not None and size != declared:
-        hint = " (truncated file?)" if size < declared else ""
-        raise ImageError(
-            f"{name}: the header says {words_text(declared)} but the file holds {size}{hint}"
-        )
-    if not 0 <= entry < MAX_MEM_WORDS or any(a > MAX_MEM_WORDS for a in symbols.values()):
-        raise ImageError(f"{name}: entry or symbol address beyond the largest memory")
-    return Image([words.get(a, 0) for a in range(size)], entry=entry, symbols=symbols)
-
-
-def _hex(token: str, name: str, lineno: int, what: str) -> int:
-    digits = token.replace("_", "")
-    if not digits or not re.fullmatch(r"[0-9a-fA-F]+", digits):
-        raise ImageError(f"{name}:{lineno}: {token!r} is not a hex {what}")
-    value = int(digits, 16)
-    if value > MASK32:
-        raise ImageError(f"{name}:{lineno}: {token!r} does not fit in 32 bits")
-    return value
 
 
 # --------------------------------------------------------------------------- bin, json
@@ -192,14 +124,21 @@ def to_json(image: Image) -> str:
     return head + ',\n "words": [' + ",\n  ".join(rows) + "]\n}\n"
 
 
+_ADDRESS_KEY = re.compile(r"[0-9]{1,6}")
+
+
 def from_json(text: str, name: str) -> Image:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ImageError(f"{name}:{err.lineno}: not valid JSON: {err.msg}") from None
+        data = load_json(text)
+    except DataError as err:
+        where = f"{name}:{err.line}" if err.line is not None else name
+        out = ImageError(f"{where}: {err.message}")
+        out.file, out.line = name, err.line  # type: ignore[attr-defined]
+        raise out from None
     if isinstance(data, dict) and isinstance(data.get("source_map"), dict):
         smap = data["source_map"]
-        data["source_map"] = {int(k) if k.isdigit() else k: v for k, v in smap.items()}
+        data["source_map"] = {int(k) if _ADDRESS_KEY.fullmatch(k) else k: v
+                              for k, v in smap.items()}
     return image_from_data(data, name, need_end=False)
 
 
@@ -247,30 +186,45 @@ def to_listing(image: Image, sources: dict[str, str] | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-_LISTING_HEAD = re.compile(r";\s*(\S+) listing: .*entry 0x([0-9a-fA-F]+)")
-_LISTING_ROW = re.compile(r"\s*([0-9a-fA-F]{4,})\s+([0-9a-fA-F]{8})(?:\s|$)")
+_LISTING_HEAD = re.compile(r";\s*(\S+) listing: ")  # recognises a listing
+_LISTING_HEADER = re.compile(r";\s*(\S+) listing: ([0-9]{1,6}) words?, entry 0x([0-9a-fA-F]{1,8})"
+                             r"\s*\Z")
+_LISTING_ROW = re.compile(r"\s*([0-9a-fA-F]{4,8})\s+([0-9a-fA-F]{8})(?:\s|$)")
 
 
 def from_listing(text: str, name: str) -> Image:
     """The words and entry of a listing (labels and the source map are not kept)."""
     lines = text.splitlines()
-    head = _LISTING_HEAD.match(lines[0]) if lines else None
+    head = _LISTING_HEADER.match(lines[0]) if lines else None
     if head is None:
-        raise ImageError(f"{name}:1: not an ncpu listing (no `; <isa> listing: ...` header)")
+        raise ImageError(f"{name}:1: not an ncpu listing (no `; <isa> listing: N words, entry"
+                         " 0xADDR` header)")
+    isa = load_isa()
+    if head.group(1) != isa.name:
+        raise ImageError(f"{name}:1: listing is for ISA {head.group(1)!r}, this ncpu runs"
+                         f" {isa.name!r}")
+    declared, entry = int(head.group(2)), int(head.group(3), 16)
+    if entry >= MAX_MEM_WORDS:
+        raise ImageError(f"{name}:1: entry 0x{entry:x} is beyond the largest memory")
     words: list[int] = []
     for lineno, line in enumerate(lines[1:], start=2):
         if not line.strip() or line.lstrip().startswith(";"):
             continue
         row = _LISTING_ROW.match(line)
         if row is None:
-            raise ImageError(f"{name}:{lineno}: expected `address word ...`, got {line.strip()[:40]!r}")
+            raise ImageError(f"{name}:{lineno}: expected `address word ...`, got {short_text(line.strip())}")
         addr, word = int(row.group(1), 16), int(row.group(2), 16)
         if addr != len(words):
             raise ImageError(f"{name}:{lineno}: address 0x{addr:04x} out of order (expected 0x{len(words):04x})")
+        if addr >= MAX_MEM_WORDS:
+            raise ImageError(f"{name}:{lineno}: address 0x{addr:x} is beyond the largest memory")
         words.append(word)
     if not words:
         raise ImageError(f"{name}: listing holds no words")
-    return Image(words=words, entry=int(head.group(2), 16), isa=head.group(1))
+    if len(words) != declared:
+        raise ImageError(f"{name}: the header says {words_text(declared)} but the listing holds"
+                         f" {len(words)} (truncated file?)")
+    return Image(words=words, entry=entry, isa=head.group(1))
 
 
 def to_symbols(image: Image) -> str:

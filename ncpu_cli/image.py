@@ -35,15 +35,14 @@ from typing import IO, Any
 import yaml
 
 from ncpu_cli.errors import ImageError
-from ncpu_cli.isa import MASK32, load_isa
-from ncpu_cli.machine.config import MAX_MEM_WORDS
+from ncpu_cli.image_fields import FORMAT_NAME, FORMAT_VERSION, LABEL_RE, image_fields
+from ncpu_cli.isa import MASK32
+from ncpu_cli.textdata import DataError, load_yaml
 
-FORMAT_NAME = "ncpu-image"
-FORMAT_VERSION = 1
-LABEL_RE = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*\Z")
-HEX_RE = re.compile(r"(?:0[xX])?([0-9a-fA-F]+)\Z")
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "LABEL_RE", "Image", "image_from_data", "from_yaml",
+           "to_yaml", "dump_image", "save_image", "load_image", "read_image_bytes"]
+
 _PLAIN_RE = re.compile(r"[ !#-\[\]-~]*\Z")  # printable ASCII without " and \\
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: much faster
 WORDS_PER_LINE = 8
 
 
@@ -163,185 +162,27 @@ def to_yaml(image: Image) -> str:
 # --------------------------------------------------------------------------- YAML in
 
 
-class _Checker:
-    """Validates a parsed image mapping; every complaint names the file."""
-
-    KEYS = {
-        "format",
-        "version",
-        "isa",
-        "word_bits",
-        "size",
-        "entry",
-        "symbols",
-        "source_map",
-        "segments",
-        "holes",
-        "end",
-        "words",
-    }
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def fail(self, what: str) -> ImageError:
-        return ImageError(f"{self.name}: {what}")
-
-    def integer(self, value: Any, what: str, lo: int, hi: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(f"{what}: {value!r} is not an integer")
-        if not lo <= value <= hi:
-            raise self.fail(f"{what}: {value} is outside {lo}..{hi}")
-        return value
-
-    def word(self, value: Any, what: str) -> int:
-        if isinstance(value, str):
-            m = HEX_RE.match(value.strip().replace("_", ""))
-            if not m:
-                raise self.fail(f"{what}: {value!r} is not a hex word")
-            number = int(m.group(1), 16)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            number = value
-        else:
-            raise self.fail(f"{what}: {value!r} is not a hex word")
-        if not 0 <= number <= MASK32:
-            raise self.fail(f"{what}: {value!r} does not fit in 32 bits")
-        return number
-
-    def mapping(self, value: Any, what: str) -> dict:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self.fail(f"{what}: expected a mapping, got {type(value).__name__}")
-        return value
-
-    def sequence(self, value: Any, what: str) -> list:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(f"{what}: expected a list, got {type(value).__name__}")
-        return value
-
-    def header(self, data: Any) -> tuple[int, int]:
-        if not isinstance(data, dict):
-            raise self.fail("not an ncpu image (expected a mapping of image fields)")
-        if data.get("format") != FORMAT_NAME:
-            raise self.fail(
-                f"not an ncpu image (format {data.get('format')!r}, expected {FORMAT_NAME!r})"
-            )
-        version = data.get("version")
-        if version != FORMAT_VERSION or isinstance(version, bool):
-            raise self.fail(
-                f"image format version {version!r} is not supported"
-                f" (this ncpu reads version {FORMAT_VERSION})"
-            )
-        unknown = sorted(str(k) for k in data if k not in self.KEYS)
-        if unknown:
-            raise self.fail(f"unknown field(s): {', '.join(unknown)}")
-        for key in ("isa", "word_bits", "size", "entry"):
-            if key not in data:
-                raise self.fail(f"missing field {key!r}")
-        isa = load_isa()
-        if data.get("isa") != isa.name:
-            raise self.fail(f"image is for ISA {data.get('isa')!r}, this ncpu runs {isa.name!r}")
-        if data.get("word_bits") != isa.word_bits:
-            raise self.fail(
-                f"image has {data.get('word_bits')!r}-bit words, {isa.name} has {isa.word_bits}"
-            )
-        size = self.integer(data["size"], "size", 0, MAX_MEM_WORDS)
-        entry = self.integer(data["entry"], "entry", 0, MAX_MEM_WORDS - 1)
-        return size, entry
-
-    def symbols(self, raw: Any) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for name, addr in self.mapping(raw, "symbols").items():
-            if not isinstance(name, str) or not LABEL_RE.match(name):
-                raise self.fail(f"symbols: {name!r} is not a label name")
-            out[name] = self.integer(addr, f"symbol {name!r}", 0, MAX_MEM_WORDS)
-        return out
-
-    def source_map(self, raw: Any, size: int) -> dict[int, tuple[str, int]]:
-        out: dict[int, tuple[str, int]] = {}
-        for addr, where in self.mapping(raw, "source_map").items():
-            self.integer(addr, "source_map address", 0, max(size - 1, 0))
-            file, sep, line = where.rpartition(":") if isinstance(where, str) else ("", "", "")
-            if not (sep and file and line.isdigit() and int(line) >= 1):
-                raise self.fail(f"source_map {addr}: {where!r} is not 'file:line'")
-            out[addr] = (file, int(line))
-        return out
-
-    def segments(self, raw: Any, size: int) -> list[int]:
-        words = [0] * size
-        owner: list[int | None] = [None] * size
-        for i, seg in enumerate(self.sequence(raw, "segments")):
-            if not isinstance(seg, dict) or set(seg) != {"start", "words"}:
-                raise self.fail(f"segment {i}: expected 'start' and 'words'")
-            start = self.integer(seg["start"], f"segment {i} start", 0, MAX_MEM_WORDS)
-            values = self.sequence(seg["words"], f"segment {i} words")
-            if start + len(values) > size:
-                raise self.fail(
-                    f"segment {i}: words {start}..{start + len(values) - 1} lie beyond size {size}"
-                )
-            for j, value in enumerate(values):
-                addr = start + j
-                if owner[addr] is not None:
-                    raise self.fail(f"segment {i} overlaps segment {owner[addr]} at address {addr}")
-                owner[addr] = i
-                words[addr] = self.word(value, f"segment {i} word {j}")
-        return words
-
-    def dense(self, raw: Any, size: int) -> list[int]:
-        values = self.sequence(raw, "words")
-        if len(values) != size:
-            raise self.fail(f"words: {len(values)} words but size is {size} (truncated?)")
-        return [self.word(v, f"word {a}") for a, v in enumerate(values)]
-
-    def holes(self, raw: Any) -> list[dict]:
-        holes = self.sequence(raw, "holes")
-        for i, hole in enumerate(holes):
-            if not isinstance(hole, dict):
-                raise self.fail(f"hole {i}: expected a mapping")
-        return holes
-
-
 def image_from_data(data: Any, name: str, *, need_end: bool = True) -> Image:
-    """Validate a parsed YAML/JSON image mapping and build the Image."""
-    chk = _Checker(name)
-    size, entry = chk.header(data)
-    if need_end and data.get("end") is not True:
-        raise chk.fail("truncated file (the closing 'end: true' line is missing)")
-    if "words" in data and "segments" in data:
-        raise chk.fail("has both 'words' and 'segments'")
-    if "words" in data:
-        words = chk.dense(data["words"], size)
-    elif "segments" in data:
-        words = chk.segments(data["segments"], size)
-    else:
-        raise chk.fail("missing field 'segments'")
-    return Image(
-        words=words,
-        entry=entry,
-        symbols=chk.symbols(data.get("symbols")),
-        source_map=chk.source_map(data.get("source_map"), size),
-        isa=data["isa"],
-        word_bits=data["word_bits"],
-        holes=chk.holes(data.get("holes")),
-    )
+    """Validate a parsed YAML/JSON image mapping (strictly: image_fields.py) and build the Image."""
+    return Image(**image_fields(data, name, need_end=need_end))
 
 
 def from_yaml(text: str, name: str = "<image>") -> Image:
     """Parse and validate YAML image text; ImageError names `name` and the problem."""
     try:
-        data = yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        hint = " (truncated file?)" if "end of stream" in str(problem) else ""
-        raise ImageError(f"{name}: not valid YAML{where}: {problem}{hint}") from None
+        data = load_yaml(text)
+    except DataError as err:
+        raise _data_error(name, err) from None
     if data is None:
         raise ImageError(f"{name}: empty file, not an ncpu image")
     return image_from_data(data, name)
+
+
+def _data_error(name: str, err: DataError) -> ImageError:
+    """A parse failure of an image file, with its file and line for `--json`."""
+    out = ImageError(f"{name}: {err.message}")
+    out.file, out.line = name, err.line  # type: ignore[attr-defined]
+    return out
 
 
 # --------------------------------------------------------------------------- any format

@@ -8,20 +8,19 @@ combines them into the programs of one run without materialising a million
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-import yaml
-
 from ncpu_cli.errors import RunError
 from ncpu_cli.isa import load_isa, to_unsigned
+from ncpu_cli.textdata import show_int
 
 WORD_MIN = -(1 << 31)
 WORD_MAX = (1 << 32) - 1
 REGISTER_HINT = "r0..r15, zero, lr, sp"
+MAX_SWEEP = 1 << 30  # programs of one --sweep: already 64 GiB of the smallest memory (16 words)
+MAX_NUMBER_CHARS = 100  # a 32-bit word in binary with separators fits; int() of more is slow
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,8 @@ def parse_int(text: Any, what: str = "value") -> int:
     if not isinstance(text, str):
         raise InputError(f"{what} must be a number, got `{text!r}`")
     t = text.strip()
+    if len(t) > MAX_NUMBER_CHARS:
+        raise InputError(f"{what} `{t[:20]}...` is too long ({len(t):,} characters) for a number")
     try:
         return int(t, 0)
     except ValueError:
@@ -69,7 +70,7 @@ def parse_int(text: Any, what: str = "value") -> int:
 def check_word(value: int) -> int:
     """`value` as a 32-bit word; it must lie in -2^31..2^32-1."""
     if not WORD_MIN <= value <= WORD_MAX:
-        raise InputError(f"value {value} out of 32-bit range ({WORD_MIN}..{WORD_MAX})")
+        raise InputError(f"value {show_int(value)} out of 32-bit range ({WORD_MIN}..{WORD_MAX})")
     return to_unsigned(value)
 
 
@@ -94,11 +95,24 @@ def parse_address(text: Any) -> int:
     return addr
 
 
+def _cut(text: str, limit: int = 60) -> str:
+    """An option's text echoed in a message, cut to `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _split_assignment(text: str, form: str) -> tuple[str, str]:
     left, eq, right = text.partition("=")
     if not eq or not left.strip() or not right.strip():
         raise InputError(f"expected {form}, got `{text}`")
     return left.strip(), right.strip()
+
+
+def check_address(addr: int, mem_words: int | None) -> None:
+    if mem_words is not None and not 0 <= addr < mem_words:
+        raise InputError(
+            f"memory patch at address {addr} ({addr:#x}) is outside memory "
+            f"(0..{mem_words - 1}; --mem-words {mem_words})"
+        )
 
 
 # ---------------------------------------------------------------- option parsers
@@ -156,163 +170,13 @@ def parse_sweep(text: str) -> Sweep:
         )
     check_word(values[0])
     check_word(values[-1])
+    if len(values) > MAX_SWEEP:
+        raise InputError(f"the range {spec.strip()} has {len(values):,} values, more than the"
+                         f" largest sweep ({MAX_SWEEP:,} programs); split it")
     return Sweep(reg, values)
 
 
-# ---------------------------------------------------------------- --inputs FILE
-
-RECORD_FIELDS = ("set", "input", "mem")
-
-
-def _record(raw: Any, mem_words: int | None) -> tuple[ProgramInput, bool]:
-    """One record {set: {reg: v}, input: [..], mem: {addr: v}} -> (ProgramInput,
-    whether it has an `input` field). Errors are raised through `_FieldError`."""
-    if raw is None:
-        return ProgramInput(), False
-    if not isinstance(raw, dict):
-        fields = ", ".join(RECORD_FIELDS)
-        raise _FieldError(None, f"a record must be a mapping with fields {fields}")
-    for key in raw:
-        if key not in RECORD_FIELDS:
-            fields = ", ".join(RECORD_FIELDS)
-            raise _FieldError(str(key), f"unknown field (expected one of {fields})")
-    regs: dict[int, int] = {}
-    mem: dict[int, int] = {}
-    stream: tuple[int, ...] = ()
-    try:
-        name = "set"
-        value = raw.get("set") or {}
-        if not isinstance(value, dict):
-            raise InputError("expected a mapping of register -> value")
-        for k, v in value.items():
-            regs[parse_register(k if isinstance(k, str) else f"r{k}")] = parse_word(v)
-        name = "input"
-        value = raw.get("input")
-        if value is None:
-            stream = ()
-        elif isinstance(value, str):
-            stream = parse_input(value)
-        elif isinstance(value, list):
-            stream = tuple(parse_word(v) for v in value)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            stream = (parse_word(value),)
-        else:
-            raise InputError("expected a list of values")
-        name = "mem"
-        value = raw.get("mem") or {}
-        if not isinstance(value, dict):
-            raise InputError("expected a mapping of address -> value")
-        for k, v in value.items():
-            addr = parse_address(k)
-            check_address(addr, mem_words)
-            mem[addr] = parse_word(v)
-    except InputError as err:
-        raise _FieldError(name, str(err)) from None
-    return ProgramInput(regs, stream, mem), raw.get("input") is not None
-
-
-class _FieldError(Exception):
-    def __init__(self, field_name: str | None, message: str):
-        super().__init__(message)
-        self.field = field_name
-        self.message = message
-
-
-def _records_from_yaml(data: Any) -> list[Any] | None:
-    if isinstance(data, dict) and set(data) == {"programs"}:
-        data = data["programs"]
-    return data if isinstance(data, list) else None
-
-
-def _parse_jsonl(text: str, name: str) -> list[Any]:
-    records = []
-    for n, line in enumerate((ln for ln in text.splitlines() if ln.strip()), start=1):
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError as err:
-            raise InputError(f"{name}: record {n}: not valid JSON ({err.msg})") from None
-    return records
-
-
-def _looks_like_jsonl(text: str) -> bool:
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines:
-        return False
-    try:
-        return all(isinstance(json.loads(ln), dict) for ln in lines)
-    except json.JSONDecodeError:
-        return False
-
-
-def _read_stdin() -> str:
-    try:
-        return sys.stdin.read()
-    except UnicodeDecodeError:
-        raise InputError("<stdin>: not text (--inputs - needs YAML or JSON Lines)") from None
-
-
-def load_inputs_file(path: str | Path, mem_words: int | None = None) -> list[ProgramInput]:
-    """Programs described by a YAML or JSON Lines file (see `read_records`)."""
-    return [prog for prog, _ in read_records(path, mem_words)]
-
-
-def read_records(path: str | Path, mem_words: int | None = None) -> list[tuple[ProgramInput, bool]]:
-    """Programs described by a YAML file (a list of records, or {programs: [...]}) or a
-    JSON Lines file (one record per line); `-` reads them from stdin. A record has the
-    optional fields `set` (register -> value), `input` (list of values) and `mem`
-    (address -> value).
-    Errors name the file, the record (1-based) and the field."""
-    name = str(path)
-    p = Path(path)
-    if name == "-":  # records on stdin
-        name, text, suffix = "<stdin>", _read_stdin(), ""
-    else:
-        if not p.is_file():
-            what = "is a directory" if p.is_dir() else "no such file"
-            raise InputError(f"{name}: {what} (--inputs needs a YAML or JSON Lines file)")
-        try:
-            text = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError(
-                f"{name}: not a text file (--inputs needs YAML or JSON Lines)") from None
-        suffix = p.suffix.lower()
-    shape = ("expected a YAML list of records, a mapping {programs: [...]}, "
-             "or one JSON object per line")
-    jsonl = suffix in (".jsonl", ".ndjson")
-    if jsonl or (suffix not in (".yaml", ".yml") and _looks_like_jsonl(text)):
-        raw = _parse_jsonl(text, name)
-    else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark is not None else ""
-            problem = getattr(err, "problem", None) or "syntax error"
-            raise InputError(f"{name}: not valid YAML or JSON Lines ({problem}{where})") from None
-        raw = [] if data is None else _records_from_yaml(data)
-        if raw is None:
-            raise InputError(f"{name}: not an inputs file ({shape})")
-    if not raw:
-        raise InputError(f"{name}: no records ({shape})")
-    programs: list[tuple[ProgramInput, bool]] = []
-    for n, rec in enumerate(raw, start=1):
-        try:
-            programs.append(_record(rec, mem_words))
-        except _FieldError as err:
-            where = f"field `{err.field}`: " if err.field else ""
-            raise InputError(f"{name}: record {n}: {where}{err.message}") from None
-    return programs
-
-
 # ---------------------------------------------------------------- the batch
-
-
-def check_address(addr: int, mem_words: int | None) -> None:
-    if mem_words is not None and not 0 <= addr < mem_words:
-        raise InputError(
-            f"memory patch at address {addr} ({addr:#x}) is outside memory "
-            f"(0..{mem_words - 1}; --mem-words {mem_words})"
-        )
 
 
 def merge(base: ProgramInput, over: ProgramInput, *, has_input: bool | None = None) -> ProgramInput:
@@ -435,7 +299,7 @@ def build_batch(
         try:
             reg, value = parse_set(s)
         except InputError as err:
-            raise InputError(f"--set {s}: {err}") from None
+            raise InputError(f"--set {_cut(s)}: {err}") from None
         regs[reg] = value
     mem: dict[int, int] = {}
     for m in mems:
@@ -443,12 +307,12 @@ def build_batch(
             addr, value = parse_mem(m)
             check_address(addr, mem_words)
         except InputError as err:
-            raise InputError(f"--mem {m}: {err}") from None
+            raise InputError(f"--mem {_cut(m)}: {err}") from None
         mem[addr] = value
     try:
         stream = parse_input(input) if input is not None else ()
     except InputError as err:
-        raise InputError(f"--input {input}: {err}") from None
+        raise InputError(f"--input {_cut(input)}: {err}") from None
     base = ProgramInput(regs, stream, mem)
     if batch is not None:
         if batch < 1:
@@ -458,9 +322,18 @@ def build_batch(
         try:
             sw = parse_sweep(sweep)
         except InputError as err:
-            raise InputError(f"--sweep {sweep}: {err}") from None
+            raise InputError(f"--sweep {_cut(sweep)}: {err}") from None
         return Batch(base, sweep=sw)
     if inputs_file is not None:
         recs = read_records(inputs_file, mem_words)
         return Batch(base, records=tuple(merge(base, r, has_input=h) for r, h in recs))
     return Batch(base)
+
+
+# `--inputs FILE` (records.py) needs the parsers above; re-exported here.
+from ncpu_cli.machine.records import RECORD_FIELDS, load_inputs_file, read_records  # noqa: E402
+
+__all__ = ["ProgramInput", "InputError", "Batch", "Sweep", "build_batch", "merge", "parse_int",
+           "parse_word", "parse_register", "parse_address", "parse_set", "parse_input",
+           "parse_mem", "parse_sweep", "check_word", "check_address", "RECORD_FIELDS",
+           "load_inputs_file", "read_records", "MAX_SWEEP"]

@@ -1,0 +1,163 @@
+"""`ncpu run --inputs FILE`: one program per record of a YAML or JSON Lines file.
+
+A record has the optional fields `set` (register -> value), `input` (list of
+values) and `mem` (address -> value); anything else is an error naming the
+file, the record (1-based) and the field. Text is parsed by textdata.py, so a
+number of thousands of digits or nesting a thousand deep is a message too.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from ncpu_cli.machine.inputs import (
+    InputError,
+    ProgramInput,
+    check_address,
+    parse_address,
+    parse_input,
+    parse_register,
+    parse_word,
+)
+from ncpu_cli.textdata import DataError, load_json, load_yaml
+
+RECORD_FIELDS = ("set", "input", "mem")
+
+
+def _record(raw: Any, mem_words: int | None) -> tuple[ProgramInput, bool]:
+    """One record {set: {reg: v}, input: [..], mem: {addr: v}} -> (ProgramInput,
+    whether it has an `input` field). Errors are raised through `_FieldError`."""
+    if raw is None:
+        return ProgramInput(), False
+    if not isinstance(raw, dict):
+        fields = ", ".join(RECORD_FIELDS)
+        raise _FieldError(None, f"a record must be a mapping with fields {fields}")
+    for key in raw:
+        if key not in RECORD_FIELDS:
+            fields = ", ".join(RECORD_FIELDS)
+            raise _FieldError(str(key), f"unknown field (expected one of {fields})")
+    regs: dict[int, int] = {}
+    mem: dict[int, int] = {}
+    stream: tuple[int, ...] = ()
+    try:
+        name = "set"
+        value = raw.get("set") or {}
+        if not isinstance(value, dict):
+            raise InputError("expected a mapping of register -> value")
+        for k, v in value.items():
+            regs[parse_register(k if isinstance(k, str) else f"r{k}")] = parse_word(v)
+        name = "input"
+        value = raw.get("input")
+        if value is None:
+            stream = ()
+        elif isinstance(value, str):
+            stream = parse_input(value)
+        elif isinstance(value, list):
+            stream = tuple(parse_word(v) for v in value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            stream = (parse_word(value),)
+        else:
+            raise InputError("expected a list of values")
+        name = "mem"
+        value = raw.get("mem") or {}
+        if not isinstance(value, dict):
+            raise InputError("expected a mapping of address -> value")
+        for k, v in value.items():
+            addr = parse_address(k)
+            check_address(addr, mem_words)
+            mem[addr] = parse_word(v)
+    except InputError as err:
+        raise _FieldError(name, str(err)) from None
+    return ProgramInput(regs, stream, mem), raw.get("input") is not None
+
+
+class _FieldError(Exception):
+    def __init__(self, field_name: str | None, message: str):
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+def _records_from_yaml(data: Any) -> list[Any] | None:
+    if isinstance(data, dict) and set(data) == {"programs"}:
+        data = data["programs"]
+    return data if isinstance(data, list) else None
+
+
+def _parse_jsonl(text: str, name: str) -> list[Any]:
+    records = []
+    for n, line in enumerate((ln for ln in text.splitlines() if ln.strip()), start=1):
+        try:
+            records.append(load_json(line))
+        except DataError as err:
+            raise InputError(f"{name}: record {n}: {err.message}") from None
+    return records
+
+
+def _looks_like_jsonl(text: str) -> bool:
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return False
+    try:
+        return all(isinstance(load_json(ln), dict) for ln in lines)
+    except DataError:
+        return False
+
+
+def _read_stdin() -> str:
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError:
+        raise InputError("<stdin>: not text (--inputs - needs YAML or JSON Lines)") from None
+
+
+def load_inputs_file(path: str | Path, mem_words: int | None = None) -> list[ProgramInput]:
+    """Programs described by a YAML or JSON Lines file (see `read_records`)."""
+    return [prog for prog, _ in read_records(path, mem_words)]
+
+
+def read_records(path: str | Path, mem_words: int | None = None) -> list[tuple[ProgramInput, bool]]:
+    """Programs described by a YAML file (a list of records, or {programs: [...]}) or a
+    JSON Lines file (one record per line); `-` reads them from stdin. A record has the
+    optional fields `set` (register -> value), `input` (list of values) and `mem`
+    (address -> value).
+    Errors name the file, the record (1-based) and the field."""
+    name = str(path)
+    p = Path(path)
+    if name == "-":  # records on stdin
+        name, text, suffix = "<stdin>", _read_stdin(), ""
+    else:
+        if not p.is_file():
+            what = "is a directory" if p.is_dir() else "no such file"
+            raise InputError(f"{name}: {what} (--inputs needs a YAML or JSON Lines file)")
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{name}: not a text file (--inputs needs YAML or JSON Lines)") from None
+        suffix = p.suffix.lower()
+    shape = ("expected a YAML list of records, a mapping {programs: [...]}, "
+             "or one JSON object per line")
+    jsonl = suffix in (".jsonl", ".ndjson")
+    if jsonl or (suffix not in (".yaml", ".yml") and _looks_like_jsonl(text)):
+        raw = _parse_jsonl(text, name)
+    else:
+        try:
+            data = load_yaml(text)
+        except DataError as err:
+            raise InputError(f"{name}: not valid YAML or JSON Lines ({err.message})") from None
+        raw = [] if data is None else _records_from_yaml(data)
+        if raw is None:
+            raise InputError(f"{name}: not an inputs file ({shape})")
+    if not raw:
+        raise InputError(f"{name}: no records ({shape})")
+    programs: list[tuple[ProgramInput, bool]] = []
+    for n, rec in enumerate(raw, start=1):
+        try:
+            programs.append(_record(rec, mem_words))
+        except _FieldError as err:
+            where = f"field `{err.field}`: " if err.field else ""
+            raise InputError(f"{name}: record {n}: {where}{err.message}") from None
+    return programs

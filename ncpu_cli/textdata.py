@@ -1,0 +1,104 @@
+"""Untrusted JSON and YAML text -> plain data, every failure a `DataError` with a message.
+
+Python's own parsers fail on hostile input with errors no user should see: a
+number of more than 4,300 digits (`ValueError: Exceeds the limit ... for
+integer string conversion`), nesting a thousand levels deep (`RecursionError`).
+Image files and `--inputs` files are parsed here instead; the caller adds the
+file name and turns `DataError` into its own typed error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import yaml
+
+MAX_DEPTH = 64  # lists/mappings inside each other; an image needs 3, an inputs file 3
+MAX_DIGITS = 4300  # Python's default int_max_str_digits, and far more than any word needs
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
+
+
+class DataError(ValueError):
+    """The text is not valid data; `line` (1-based) when known."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def show_int(value: int) -> str:
+    """`value` in decimal for a message, or `a 5000-digit number` when too long to print."""
+    if value.bit_length() > 200:
+        digits = int(value.bit_length() * 0.30103) + 1
+        return f"a number of about {digits:,} digits"
+    return str(value)
+
+
+def _too_long(err: ValueError) -> bool:
+    return "integer string conversion" in str(err) or "Exceeds the limit" in str(err)
+
+
+def load_json(text: str) -> Any:
+    """Parse one JSON document (NaN and Infinity refused); checks the nesting depth."""
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as err:
+        raise DataError(f"not valid JSON: {err.msg}", err.lineno) from None
+    except RecursionError:
+        raise DataError(f"nested more than {MAX_DEPTH} deep") from None
+    except ValueError as err:
+        if _too_long(err):
+            raise DataError(f"a number has more than {MAX_DIGITS} digits") from None
+        raise DataError(f"not valid JSON: {err}") from None
+    check_depth(data)
+    return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document with the safe loader; checks the nesting depth."""
+    try:
+        data = yaml.load(text, Loader=_YAML_LOADER)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        hint = " (truncated file?)" if "end of stream" in str(problem) else ""
+        line = mark.line + 1 if mark is not None else None
+        where = f" at line {line}" if line is not None else ""
+        raise DataError(f"not valid YAML{where}: {problem}{hint}", line) from None
+    except RecursionError:
+        raise DataError(f"nested more than {MAX_DEPTH} deep") from None
+    except (ValueError, OverflowError) as err:
+        if _too_long(err):
+            raise DataError(f"a number has more than {MAX_DIGITS} digits") from None
+        raise DataError(f"not valid YAML: {err}") from None
+    check_depth(data)
+    return data
+
+
+def check_depth(data: Any, limit: int = MAX_DEPTH) -> None:
+    """DataError when lists/mappings nest more than `limit` deep (shared and self-referencing
+    YAML aliases are visited once, so this is linear in the text)."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, (list, dict)) or id(node) in seen:
+            continue
+        if depth > limit:
+            raise DataError(f"nested more than {limit} deep")
+        seen.add(id(node))
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children)
+
+
+def int_text_ok(text: str) -> bool:
+    """True when `text` (digits) is short enough for `int()` (see sys.get_int_max_str_digits)."""
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    return not limit or len(text) <= limit
