@@ -91,8 +91,14 @@ def test_long_line_snippet_keeps_the_caret_on_the_token() -> None:
 
 
 def test_deeply_nested_expression_is_a_diagnostic() -> None:
-    err, text = fail("x: .word " + "+".join(["x"] * 20_000) + "\n")
-    assert "expression is too deeply nested" in text
+    err, text = fail("x: .word " + "-(" * 20_000 + "x" + ")" * 20_000 + "\n")
+    assert "expression nested more than 200 deep (the limit)" in text
+
+
+def test_a_long_chain_is_not_nesting() -> None:
+    # 20,000 terms of one sum are a flat chain, evaluated without recursion: 20000 * 3
+    image = assemble(".equ x, 3\n.word " + "+".join(["x"] * 20_000) + "\n", "prog.s")
+    assert image.words == [60_000]
 
 
 def test_unknown_register_r16() -> None:

@@ -30,7 +30,7 @@ from ncpu_cli.asm.items import Item
 from ncpu_cli.asm.parser import gave_up, parse
 from ncpu_cli.asm.pseudo import expand as fill_template
 from ncpu_cli.asm.pseudo import templates
-from ncpu_cli.asm.source import decode_source, read_source_bytes
+from ncpu_cli.asm.source import decode_source, read_include_bytes
 
 MAX_INCLUDE_DEPTH = 32
 
@@ -284,7 +284,7 @@ def _include(
         ctx.error(span, f"includes nested more than {MAX_INCLUDE_DEPTH} deep")
         return
     try:
-        data = read_source_bytes(path)
+        data = read_include_bytes(path)
     except FileNotFoundError:
         ctx.error(span, f"cannot include `{text}`: file not found")
         return

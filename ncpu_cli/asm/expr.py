@@ -81,24 +81,35 @@ def unary(op: str, a: int) -> int:
     return a
 
 
-def evaluate(node: object, lookup: Callable[[Name], int]) -> int:
-    """Value of an expression; `lookup` gives a name's value or raises `Unresolved`."""
+MAX_NESTING = 200  # parentheses/unary operators inside each other (after folding); more is refused
+
+
+def evaluate(node: object, lookup: Callable[[Name], int], depth: int = 0) -> int:
+    """Value of an expression; `lookup` gives a name's value or raises `Unresolved`.
+    An expression nested more than MAX_NESTING deep is an ExprError naming the limit."""
+    if depth > MAX_NESTING:
+        raise ExprError(node, f"expression nested more than {MAX_NESTING} deep (the limit)")
     t = type(node)
     if t is Num:
         return node.value  # type: ignore[attr-defined]
     if t is Name:
         return lookup(node)  # type: ignore[arg-type]
-    if t is Binary:
-        a = evaluate(node.left, lookup)  # type: ignore[attr-defined]
-        b = evaluate(node.right, lookup)  # type: ignore[attr-defined]
-        try:
-            return binary(node.op, a, b)  # type: ignore[attr-defined]
-        except ValueError as err:
-            raise ExprError(node, str(err)) from None
+    if t is Binary:  # a chain `a + b - c` is a left spine: walked, not nested
+        spine = [node]
+        while type(spine[-1].left) is Binary:  # type: ignore[attr-defined]
+            spine.append(spine[-1].left)  # type: ignore[attr-defined]
+        a = evaluate(spine[-1].left, lookup, depth + 1)  # type: ignore[attr-defined]
+        for op_node in reversed(spine):
+            b = evaluate(op_node.right, lookup, depth + 1)  # type: ignore[attr-defined]
+            try:
+                a = binary(op_node.op, a, b)  # type: ignore[attr-defined]
+            except ValueError as err:
+                raise ExprError(op_node, str(err)) from None
+        return a
     if t is Unary:
-        return unary(node.op, evaluate(node.arg, lookup))  # type: ignore[attr-defined]
+        return unary(node.op, evaluate(node.arg, lookup, depth + 1))  # type: ignore[attr-defined]
     if t is Paren:
-        return evaluate(node.inner, lookup)  # type: ignore[attr-defined]
+        return evaluate(node.inner, lookup, depth + 1)  # type: ignore[attr-defined]
     if t is Hole:
         raise ExprError(
             node,

@@ -17,6 +17,7 @@ from lark.exceptions import UnexpectedInput
 
 from ncpu_cli.asm.ast import Binary, Hole, Label, Mem, Name, Num, Paren, Stmt, Str, Unary
 from ncpu_cli.asm.expr import fold, parse_int
+from ncpu_cli.asm.source import compact_idle_lines, has_long_line
 from ncpu_cli.asm.syntax_errors import syntax_diagnostic
 from ncpu_cli.errors import Diagnostic, Span
 from ncpu_cli.isa import data_path
@@ -239,6 +240,7 @@ def parse(text: str, file: str) -> tuple[list[Stmt], list[Diagnostic]]:
     """Parse a whole source; returns its statements and every syntax diagnostic."""
     if not text.endswith("\n"):
         text += "\n"
+    text = compact_idle_lines(text)  # comment-only lines: one newline token per run
     text, too_long = _drop_long_lines(text, file)
     lark, b = _parser()
     with _LOCK:
@@ -272,7 +274,7 @@ def parse(text: str, file: str) -> tuple[list[Stmt], list[Diagnostic]]:
 
 def _drop_long_lines(text: str, file: str) -> tuple[str, list[Diagnostic]]:
     """Blank out lines longer than MAX_LINE (one diagnostic each); cheap when there are none."""
-    if len(text) <= MAX_LINE:
+    if len(text) <= MAX_LINE or not has_long_line(text, MAX_LINE):
         return text, []
     lines = text.split("\n")
     diags = []

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import errno
+import os
+import re
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,6 +38,54 @@ def read_source_bytes(path: Path) -> bytes:
         raise OSError(errno.EINVAL, "not a regular file", name)
     with open(path, "rb") as fh:
         return read_limited(fh, name)
+
+
+def read_include_bytes(path: Path) -> bytes:
+    """The bytes of an `.include`d file, which must be a regular file.
+
+    A FIFO, device or socket is refused with a clear OSError: a FIFO with no
+    writer would block the assembler forever. The file is opened without
+    blocking and checked on the open descriptor, so nothing can swap it in between.
+    """
+    name = str(path)
+    if "\x00" in name:
+        raise OSError(errno.EINVAL, "a file name can't contain a NUL character", name)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", name)
+        if not stat.S_ISREG(mode):
+            why = " (a FIFO, whose reader can wait forever)" if stat.S_ISFIFO(mode) else ""
+            raise OSError(errno.EINVAL, f"not a regular file{why}", name)
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1
+            return read_limited(fh, name)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+# A line holding only blanks and/or a comment (at least one character, so that
+# empty lines, the common case, cost nothing).
+_IDLE_LINE = re.compile(r"^(?:[ \t\f\r]+(?:[;#][^\n]*)?|[;#][^\n]*)$", re.M)
+
+
+def compact_idle_lines(text: str) -> str:
+    """`text` with comment-only and blank lines emptied (their newlines kept, so every
+    line and column stays where it was). The parser then reads a run of them as one
+    newline token: two million comment lines cost a regex pass, not two million
+    parser steps."""
+    return _IDLE_LINE.sub("", text)
+
+
+_TEXT_RUN = re.compile(r"[^\n]+")
+
+
+def has_long_line(text: str, limit: int) -> bool:
+    """True when a line of `text` is longer than `limit` characters (empty lines cost
+    nothing: the scan jumps from one non-empty line to the next)."""
+    return any(m.end() - m.start() > limit for m in _TEXT_RUN.finditer(text))
 
 
 def text_problem(text: str, name: str) -> str | None:
