@@ -218,7 +218,7 @@ def run_arrays(mem, regs=None, pc=0, inp=None, in_len=None, *,
     if len(p) and (p.min() < 0 or p.max() >= N):
         raise RunError(f"pc: start outside memory 0..{N - 1}")
     if inp is None:
-        inp = np.zeros((1, 0), dtype=np.int32)
+        inp = np.zeros(0, dtype=np.int32)  # one empty stream, shared
     inp = np.asarray(inp)
     shared = inp.ndim == 1
     rows = 1 if shared else B
