@@ -8,8 +8,8 @@ import random
 
 import pytest
 from exact_common import assert_same, describe
-from program_cases import EXPECTED, LIMITS, NAMES, case_input, image
 from progen import gen_batch
+from program_cases import EXPECTED, LIMITS, NAMES, case_input, image
 from test_exact_programs import check_expectation
 
 from ncpu_cli.errors import RunError
