@@ -13,6 +13,7 @@ import functools
 import json
 import math
 import os
+import re
 import sys
 from enum import Enum
 from typing import Any, Callable, Iterator, NoReturn, TypeVar
@@ -154,8 +155,8 @@ def reporting(json: bool | None = None) -> Iterator[None]:
     except NcpuError as err:
         kind = ("image" if isinstance(err, ImageError) else "run" if isinstance(err, RunError)
                 else "fit" if isinstance(err, FitError) else "error")
-        fail(escape(str(err)), kind=kind, file=getattr(err, "file", None),
-             line=getattr(err, "line", None), col=getattr(err, "col", None))
+        file, line = _place(err)
+        fail(escape(str(err)), kind=kind, file=file, line=line, col=getattr(err, "col", None))
     except OSError as err:
         name = getattr(err, "filename", None)
         where = f"{name}: " if name else ""
@@ -180,6 +181,18 @@ def reports_errors(json_param: str = "json_") -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+_PLACE_RE = re.compile(r"([^\s:][^:\n]*):([0-9]{1,9}): ")
+
+
+def _place(err: Exception) -> tuple[str | None, int | None]:
+    """The file and line of a library error: its attributes, else its `file:line: ` prefix."""
+    file, line = getattr(err, "file", None), getattr(err, "line", None)
+    m = _PLACE_RE.match(str(err))
+    if m is not None and file in (None, m.group(1)):
+        return m.group(1), line if line is not None else int(m.group(2))
+    return file, line
 
 
 def reported_errors() -> contextlib.AbstractContextManager[None]:
