@@ -22,7 +22,6 @@ from ncpu_cli.machine.soft import SoftMachine, check_config, run_pure
 
 TAU = (2.0, 0.05)  # relaxed: softmax temperature, soft to sharp
 SIGMA = (0.25, 0.001)  # real holes: sampling noise as a fraction of the range
-SCORE_WEIGHT = 1.0  # hybrid: weight of the score-function term
 CHECK_EVERY = 8  # cycles between "anything still running?" checks of the soft run
 
 
@@ -46,31 +45,55 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
     examples = list(spec.examples)
     inputs = [ex.inp for _ in range(opts.restarts) for ex in examples]
     step = 0
+    holes = [h.index for h in sketch.holes]
+    reached: set[int] = set()  # holes the pathwise gradient has reached (sticky)
     while (opts.steps is None or step < opts.steps) and not tracker.out_of_time():
         # the schedules run over --steps, or else over the time budget
         frac = (step / max(1, opts.steps - 1) if opts.steps is not None
                 else tracker.elapsed / opts.time_limit)
         for g, lr in zip(groups, base_lr):  # real holes: the step shrinks to single units
             g["lr"] = anneal(lr, 0.5, frac) if g.get("real") else lr
+        explore = frozenset(holes) - reached if step else frozenset()
         draw = params.draw(opts.estimator, anneal(*TAU, frac), gumbel=opts.gumbel,
-                           sigma=anneal(*SIGMA, frac))
+                           sigma=anneal(*SIGMA, frac), explore=explore)
         machine = SoftMachine(sketch.image, config, inputs,
                               mem0=builder.memory(draw.hv, examples),
                               control=builder.control(draw.hv, len(examples)))
         state = run_pure(machine, spec.max_cycles, check_every=CHECK_EVERY)
         per = loss(SoftRun.of(state, opts.restarts), examples)  # (R,)
-        total = per.mean()
-        if draw.logp is not None:
-            adv = per.detach() - per.detach().mean()
-            adv = adv / (adv.std() + 1e-8) if opts.restarts > 1 else adv
-            total = total + SCORE_WEIGHT * (adv * draw.logp).mean()
-        optim.zero_grad(set_to_none=True)
-        if total.requires_grad:
-            total.backward()
-            optim.step()
-            params.clamp_()
+        if per.requires_grad:
+            _descend(optim, params, holes, reached, per, draw.logp)
         step += 1
         proposed = np.concatenate([draw.picked, params.argmax()])  # (2R, H)
         found, _ = tracker.offer(proposed, float(per.detach().mean()))
         if found is not None:
             return
+
+
+def _descend(optim, params: HoleParams, holes: list[int], reached: set[int], per,
+             logp) -> None:
+    """One Adam step: the pathwise gradient of the mean loss for the holes it reaches;
+    with `logp` (hybrid), the score-function gradient for the others."""
+    tensors = [params.tensor(i) for i in holes]
+    path = torch.autograd.grad(per.mean(), tensors, allow_unused=True,
+                               retain_graph=logp is not None)
+    score = [None] * len(holes)
+    if logp is not None and len(per) > 1:
+        adv = per.detach() - per.detach().mean()
+        adv = adv / (adv.std() + 1e-8)
+        wanted = [i for i, g in zip(holes, path) if (g is None or not bool(g.any()))
+                  and i not in reached and i in logp]
+        if wanted:
+            surrogate = sum((adv * logp[i]).mean() for i in wanted)
+            got = torch.autograd.grad(surrogate, [params.tensor(i) for i in wanted])
+            by_hole = dict(zip(wanted, got))
+            score = [by_hole.get(i) for i in holes]
+    for i, t, g, s in zip(holes, tensors, path, score):
+        if g is not None and bool(g.any()):
+            reached.add(i)
+            t.grad = g
+        else:
+            t.grad = s
+    optim.step()
+    params.clamp_()
+

@@ -13,10 +13,13 @@ Estimators (``draw``):
   restart (a Gumbel-max sample of the categoricals, real holes rounded after
   Gaussian noise), the backward pass uses the softmax (and the identity for
   reals).
-- ``hybrid``: ``straight`` plus a score-function (REINFORCE) term with the
-  mean over restarts as baseline.  The soft ALU's threshold functions (shifts,
-  compares, bitwise ops) and hard pointers (branch and store targets) pass no
-  pathwise gradient; the score function needs none, so every hole learns.
+- ``hybrid``: ``straight`` where the pathwise gradient reaches a hole, and a
+  score-function (REINFORCE) gradient, with the mean over restarts as baseline,
+  for every hole it does not reach.  The soft ALU's threshold functions (shifts,
+  compares, bitwise ops) and hard pointers (branch and store targets, load
+  offsets) pass no pathwise gradient; the score function needs none, so every
+  hole learns.  A real hole the score function drives is sampled with Gaussian
+  noise; one the pathwise gradient reaches runs rounded (no noise).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ class Draw:
 
     hv: HoleValues  # what the machine runs (carries the pathwise gradient)
     picked: np.ndarray  # (R, H) the hard filling of each restart (the sample, or argmax)
-    logp: Tensor | None  # (R,) log-probability of `picked` (score function), else None
+    logp: dict[int, Tensor] | None  # hole -> (R,) log-probability of its pick (hybrid)
 
 
 class HoleParams:
@@ -91,12 +94,15 @@ class HoleParams:
         v = v if noise is None else v + noise
         return (torch.round(v).clamp(h.lo, h.lo + h.size - 1) - h.lo).long().cpu().numpy()
 
-    def draw(self, estimator: str, tau: float, *, gumbel: bool, sigma: float) -> Draw:
+    def draw(self, estimator: str, tau: float, *, gumbel: bool, sigma: float,
+             explore: frozenset[int] = frozenset()) -> Draw:
         """Hole settings for one forward pass (see the module docstring).
-        `sigma`: a real hole's sampling noise, as a fraction of its range."""
+
+        `sigma`: the sampling noise of a real hole in `explore` (the holes the score
+        function drives), as a fraction of its range; other real holes run rounded."""
         weights, values = {}, {}
         picked = np.zeros((self.restarts, len(self.sketch.holes)), dtype=np.int64)
-        logp = torch.zeros(self.restarts, device=self.device, dtype=self.dtype)
+        logp: dict[int, Tensor] = {}
         hard_forward = estimator != "relaxed"
         for h in self.sketch.holes:
             if h.index in self.logits:
@@ -108,7 +114,7 @@ class HoleParams:
                 if hard_forward:
                     one = torch.nn.functional.one_hot(k, h.size).to(soft.dtype)
                     w = one - soft.detach() + soft  # exact forward, softmax backward
-                    logp = logp + torch.log_softmax(theta, dim=-1).gather(1, k[:, None])[:, 0]
+                    logp[h.index] = torch.log_softmax(theta, dim=-1).gather(1, k[:, None])[:, 0]
                 else:
                     w = soft
                 if h.numeric:
@@ -118,18 +124,24 @@ class HoleParams:
             else:
                 mu = self.reals[h.index]  # (R,)
                 if hard_forward:
-                    scale = max(0.5, sigma * h.size)
-                    eps = torch.randn(mu.shape, generator=self.gen, dtype=mu.dtype).to(mu.device)
-                    x = (mu.detach() + scale * eps).clamp(h.lo, h.lo + h.size - 1)
+                    x = mu.detach()
+                    if h.index in explore:
+                        scale = max(0.5, sigma * h.size)
+                        eps = torch.randn(mu.shape, generator=self.gen, dtype=mu.dtype)
+                        x = (x + scale * eps.to(mu.device)).clamp(h.lo, h.lo + h.size - 1)
+                        logp[h.index] = -0.5 * ((x - mu) / scale) ** 2
                     xr = torch.round(x)
                     values[h.index] = xr - mu.detach() + mu  # straight-through rounding
                     picked[:, h.index] = (xr - h.lo).long().cpu().numpy()
-                    logp = logp - 0.5 * ((x - mu) / scale) ** 2
                 else:
                     values[h.index] = mu
                     picked[:, h.index] = self._hard_index(h, None)
         return Draw(HoleValues(weights, values), picked,
                     logp if estimator == "hybrid" else None)
+
+    def tensor(self, index: int) -> Tensor:
+        """The parameter tensor of hole `index` (logits or real value)."""
+        return self.logits[index] if index in self.logits else self.reals[index]
 
     def clamp_(self) -> None:
         """Keep real holes inside their range (after an optimiser step)."""
