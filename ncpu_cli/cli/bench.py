@@ -14,6 +14,7 @@ from ncpu_cli.cli.common import fail, reported_errors, reports_errors, stderr, s
 
 class Subject(str, Enum):
     asm = "asm"
+    engines = "engines"
     exact = "exact"
     soft = "soft"
     fit = "fit"
@@ -56,11 +57,17 @@ def bench(
 
     with reported_errors():
         rows: list[dict] = []
-        chosen = {Subject.asm, Subject.exact, Subject.soft} if subject == Subject.all else {subject}
+        everything = {Subject.asm, Subject.engines, Subject.exact, Subject.soft}
+        chosen = everything if subject == Subject.all else {subject}
         if Subject.asm in chosen:
             from ncpu_cli.bench.asm import bench_asm
 
             rows.append({"subject": "asm", **bench_asm(lines)})
+        if Subject.engines in chosen:
+            from ncpu_cli.bench.engines import bench_engines
+
+            kw = _sizes(batches, cycles)
+            rows += [{"subject": "engines", **r} for r in bench_engines(device=device, **kw)]
         if Subject.exact in chosen:
             from ncpu_cli.bench.exact import bench_exact
 
@@ -94,7 +101,8 @@ def _fmt(value: object) -> str:
     return f"{value:,}"
 
 
-_HEADERS = {"instructions": "instr", "lines_per_s": "lines/s", "startup_s": "startup s"}
+_HEADERS = {"instructions": "instr", "lines_per_s": "lines/s", "startup_s": "startup s",
+            "compile_s": "compile s", "device_name": "device name"}
 
 
 def _render(rows: list[dict], machine: str) -> None:
@@ -106,7 +114,8 @@ def _render(rows: list[dict], machine: str) -> None:
         cols = list(dict.fromkeys(k for r in group for k in r if k != "subject"))
         table = Table(title=f"ncpu bench {subject}", title_justify="left")
         for c in cols:
-            table.add_column(_HEADERS.get(c, c), justify="left" if c in ("engine", "device", "dtype", "step") else "right")
+            left = c in ("engine", "mode", "device", "device_name", "dtype", "step")
+            table.add_column(_HEADERS.get(c, c), justify="left" if left else "right")
         for r in group:
             table.add_row(*(_fmt(r.get(c, "")) for c in cols))
         out.print(table)

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from ncpu_cli.errors import RunError
@@ -72,6 +73,9 @@ def words_i32(values: Iterable[int]) -> np.ndarray:
 
 def _call(b: "NativeBatch", budget: int, max_cycles: int, max_out: int) -> None:
     first = not _compile
+    # programs handed to the threads in small chunks, taken as each thread gets free:
+    # programs that run for very different times still keep every core busy
+    numba.set_parallel_chunksize(max(1, b.batch // (16 * numba.get_num_threads())))
     t0 = time.perf_counter()
     nk.run_chunk(b.mem, b.regs, b.pc, b.status, b.reason, b.cycles, b.out, b.out_len, b.inp,
                  b.in_len, b.in_pos, b.eof, b.inp_shared, budget, max_cycles, max_out, DEC,
