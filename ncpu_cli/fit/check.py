@@ -2,7 +2,8 @@
 
 Nothing counts as solved unless this check passes it on every example and
 holdout.  One call runs P fillings × E examples as one batch of P·E programs
-(program ``p·E + e`` is filling p on example e) and scores each filling: the
+(program ``p·E + e`` is filling p on example e; the native engine on the CPU,
+the torch exact machine elsewhere) and scores each filling: the
 examples it passes and a distance (how far its results are from the expected
 ones, ``log2(1 + |difference|)`` summed, plus a fixed cost for a wrong status),
 which evolution uses to rank fillings that pass the same number of examples.
@@ -17,9 +18,12 @@ import numpy as np
 
 from ncpu_cli.fit.sketch import Sketch
 from ncpu_cli.fit.spec import Example, FitSpec
-from ncpu_cli.isa import MASK32
+from ncpu_cli.isa import MASK32, load_isa
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.exact import STATUS_NAMES, ExactMachine
+from ncpu_cli.machine.native import run_arrays
+
+SP = load_isa().aliases["sp"]
 
 STATUS_MISS = 64.0  # distance of a wrong final status (more than any 32-bit difference)
 MAX_PROGRAMS = 1 << 16  # programs per exact machine (larger batches go in parts)
@@ -79,23 +83,14 @@ class Checker:
         return Scores(passed, dist)
 
     def _score_part(self, fillings: np.ndarray, examples: Sequence[Example]):
-        sk = self.sketch
-        mems = sk.fill(fillings)  # (P, N)
-        size = len(sk.image.words)
-        entry = sk.image.entry
-        images = [_Words(row[:size], entry) for row in mems for _ in examples]
-        inputs = [ex.inp for _ in range(len(fillings)) for ex in examples]
-        machine = ExactMachine(sk.image, self.config, inputs, images=images)
-        machine.run()
-        self.programs_run += len(inputs)
+        run = self._run_native if self.config.device == "cpu" else self._run_torch
+        status, regs, out, out_len, mem = run(fillings, examples)
+        self.programs_run += len(fillings) * len(examples)
         p_count, e_count = len(fillings), len(examples)
         shape = (p_count, e_count)
-        status = machine.status.cpu().numpy().reshape(shape)  # (P, E) int8
-        regs = machine.regs.cpu().numpy().reshape(*shape, -1)  # (P, E, 16)
-        out = machine.out.cpu().numpy().reshape(*shape, -1)  # (P, E, cap)
-        out_len = machine.out_len.cpu().numpy().reshape(shape)  # (P, E)
-        need_mem = any(ex.expect.mem for ex in examples)
-        mem = machine.mem.cpu().numpy().reshape(*shape, -1) if need_mem else None
+        status, out_len = status.reshape(shape), out_len.reshape(shape)  # (P, E)
+        regs, out = regs.reshape(*shape, -1), out.reshape(*shape, -1)  # (P, E, 16), (P, E, W)
+        mem = mem.reshape(*shape, -1)  # (P, E, N)
         ok = np.ones(shape, dtype=bool)
         dist = np.zeros(p_count, dtype=np.float64)
         for e, ex in enumerate(examples):
@@ -123,3 +118,38 @@ class Checker:
                     dist += d
             ok[:, e] = good
         return ok, dist
+
+    def _run_native(self, fillings: np.ndarray, examples: Sequence[Example]):
+        """(status, regs, out, out_len, mem) of program p·E + e, on the native engine."""
+        sk, n, e_count = self.sketch, self.spec.mem_words, len(examples)
+        mems = np.repeat(sk.fill(fillings), e_count, axis=0)  # (P·E, N) unsigned words
+        regs = np.zeros((e_count, 16), dtype=np.int64)  # (E, 16) reset, then presets
+        regs[:, SP] = n
+        width = max((len(ex.inp.input) for ex in examples), default=0)
+        inp = np.zeros((e_count, width), dtype=np.int64)  # (E, L)
+        lens = np.zeros(e_count, dtype=np.int64)
+        for e, ex in enumerate(examples):
+            for reg, value in ex.inp.set.items():
+                regs[e, reg] = value
+            inp[e, : len(ex.inp.input)] = ex.inp.input
+            lens[e] = len(ex.inp.input)
+            rows = slice(e, None, e_count)  # program p·E + e
+            for addr, value in ex.inp.mem.items():
+                mems[rows, addr] = value
+        tile = len(fillings)
+        b = run_arrays(mems, np.tile(regs, (tile, 1)), sk.image.entry,
+                       np.tile(inp, (tile, 1)), np.tile(lens, tile),
+                       max_cycles=self.config.max_cycles, max_out=self.config.max_out,
+                       copy=False)
+        return b.status, b.regs, b.out, b.out_len, b.mem
+
+    def _run_torch(self, fillings: np.ndarray, examples: Sequence[Example]):
+        """The same on the torch exact machine (CUDA)."""
+        sk = self.sketch
+        size, entry = len(sk.image.words), sk.image.entry
+        images = [_Words(row[:size], entry) for row in sk.fill(fillings) for _ in examples]
+        inputs = [ex.inp for _ in range(len(fillings)) for ex in examples]
+        m = ExactMachine(sk.image, self.config, inputs, images=images)
+        m.run()
+        return (m.status.cpu().numpy(), m.regs.cpu().numpy(), m.out.cpu().numpy(),
+                m.out_len.cpu().numpy(), m.mem.cpu().numpy())
