@@ -25,11 +25,21 @@ demo: $(BIN)/ncpu
 	$(BIN)/ncpu run programs/factorial.s --set r1=5 --mode soft --addressing sparsemax --temperature 0.5
 	$(BIN)/ncpu trace programs/gcd.s --set r1=12 --set r2=18 --addressing softmax --temperature 0.05
 
+# Fuzzing. Every property-based fuzzer (tests/test_fuzz_*.py: the assembler, every
+# image loader, --inputs files, the CLI) has a short variant and a long one marked
+# `slow`. `make test` deselects `slow` and runs the short variants (a minute);
+# `make fuzz` runs only the `slow` long variants with NCPU_FUZZ_EXAMPLES examples
+# each, then the differential fuzzers that scale with the same variable
+# (tests/test_*fuzz*.py, test_exact_features.py) at that size.
+FUZZ_EXAMPLES ?= 20000
+
 test: $(BIN)/ncpu
-	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 -m "not slow" $(PYTEST_ARGS)
 
 fuzz: $(BIN)/ncpu
-	NCPU_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q -n 2 -m "slow or not slow" tests/ $(PYTEST_ARGS)
+	NCPU_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n 2 -m slow tests/ $(PYTEST_ARGS)
+	NCPU_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n 2 -m "not slow" \
+		$(filter-out tests/test_fuzz_%,$(wildcard tests/test_*fuzz*.py)) tests/test_exact_features.py $(PYTEST_ARGS)
 
 lint: $(BIN)/ncpu
 	$(BIN)/ruff check ncpu_cli tests
