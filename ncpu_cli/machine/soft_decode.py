@@ -124,6 +124,9 @@ def mix_rows(pc: Tensor, table: Tensor, table_t: Tensor | None = None, *,
         lhs = table_t if table_t is not None else table.t()  # (F, S[+1])
         f = torch.mm(lhs, head.t(), out=out) if out is not None else torch.mm(lhs, head.t())
         return f, rest  # (F, B)
+    if table.requires_grad:  # (a fit's tables) torch's bmm backward loops over tiny
+        # per-program products on the CPU; the broadcast product is one op each way
+        return (head.unsqueeze(-1) * table).sum(dim=1).t().contiguous(), rest  # (F, B)
     return torch.bmm(head.unsqueeze(1), table).squeeze(1).t().contiguous(), rest  # (F, B)
 
 
