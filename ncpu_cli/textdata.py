@@ -37,6 +37,11 @@ def show_int(value: int) -> str:
     return str(value)
 
 
+def _cut(text: str, limit: int = 120) -> str:
+    """A parser's message cut to `limit` characters (it may quote a 5,000-character tag)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _too_long(err: ValueError) -> bool:
     return "integer string conversion" in str(err) or "Exceeds the limit" in str(err)
 
@@ -52,7 +57,7 @@ def load_json(text: str) -> Any:
     except ValueError as err:
         if _too_long(err):
             raise DataError(f"a number has more than {MAX_DIGITS} digits") from None
-        raise DataError(f"not valid JSON: {err}") from None
+        raise DataError(f"not valid JSON: {_cut(str(err))}") from None
     check_depth(data)
     return data
 
@@ -67,7 +72,7 @@ def load_yaml(text: str) -> Any:
         data = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        problem = _cut(getattr(err, "problem", None) or str(err).splitlines()[0])
         hint = " (truncated file?)" if "end of stream" in str(problem) else ""
         line = mark.line + 1 if mark is not None else None
         where = f" at line {line}" if line is not None else ""
@@ -77,7 +82,7 @@ def load_yaml(text: str) -> Any:
     except (ValueError, OverflowError) as err:
         if _too_long(err):
             raise DataError(f"a number has more than {MAX_DIGITS} digits") from None
-        raise DataError(f"not valid YAML: {err}") from None
+        raise DataError(f"not valid YAML: {_cut(str(err))}") from None
     check_depth(data)
     return data
 

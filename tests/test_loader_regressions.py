@@ -244,3 +244,14 @@ def test_include_of_a_fifo_without_a_writer_does_not_hang(tmp_path: Path) -> Non
                           text=True, timeout=120)
     assert done.stdout.strip() == (
         "cannot include `pipe.s`: not a regular file (a FIFO, whose reader can wait forever)")
+
+
+def test_a_parser_message_quoting_a_huge_tag_is_cut(tmp_path: Path) -> None:
+    # found by the --inputs fuzzer: PyYAML quotes the whole unknown tag in its message
+    (tmp_path / "in.yaml").write_text("!" + "1" * 5000 + " x\n")
+    from ncpu_cli.machine.inputs import InputError, read_records
+
+    with pytest.raises(InputError) as info:
+        read_records(tmp_path / "in.yaml")
+    assert "could not determine a constructor for the tag" in str(info.value)
+    assert len(str(info.value)) < 400
