@@ -397,8 +397,14 @@ def test_soft_options(src):
                    "--dtype", "float32")
     check_shape(doc)
     assert doc["programs"][0]["out"] == [5]
+    assert doc["programs"][0]["max_deviation"] == 0.0  # sparsemax at a small τ is exact
     doc = run_json(*args, "--addressing", "softmax", "--temperature", "0.05", "--dtype", "float64")
     check_shape(doc)
+    prog = doc["programs"][0]
+    assert (prog["status"], prog["out"], prog["regs"][1:4]) == ("halted", [5], [2, 3, 5])
+    # softmax always leaks some mass (so the run really was softmax, not hard), but at
+    # τ = 0.05 a neighbour gets e^-20 ≈ 2e-9 of it: far too little to move a value by 1/2
+    assert 0.0 < prog["max_deviation"] < 1e-2
 
 
 # ---------------------------------------------------------------- inputs

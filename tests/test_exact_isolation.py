@@ -141,3 +141,9 @@ def test_step_in_lockstep_equals_run():
     assert b.steps == CONFIG.max_cycles
     for x, y in zip(a.results(with_mem=True), b.results(with_mem=True)):
         assert_same(x, y)
+    # the pcs stepped through: they moved, ended at the reported pcs, and stood still
+    # once every program had stopped (the extra steps past max_cycles)
+    final = [r.pc for r in a.results()]
+    assert len({tuple(p.tolist()) for p in pcs}) > 1
+    assert pcs[-1].tolist() == final
+    assert all(p.tolist() == final for p in pcs[CONFIG.max_cycles - 1 :])

@@ -96,14 +96,15 @@ def test_no_program_is_excluded_without_a_reason():
 def test_random_programs_match_exact(mode, tau, seed):
     """3 batches x 100 programs per (mode, seed): 600 random programs per mode over the
     seeds, each a different image, sharing one config."""
-    total = 0
+    compared = 0
     for k in range(3):
         rng = random.Random(1000 * seed + k)
         config, images, inputs = gen_batch(rng, 100, soft_ok=True)
         config = replace(config, addressing=mode, temperature=tau)
-        compare(images, config, inputs, f"seed={seed}/{k}")
-        total += len(images)
-    assert total == 300  # (a few may be self-modifying: checked to be rejected instead)
+        compared += len(compare(images, config, inputs, f"seed={seed}/{k}"))
+    # programs really run on the soft machine and matched field by field (a few
+    # self-modifying ones are checked to be rejected instead, never most of them)
+    assert 270 <= compared <= 300
 
 
 def test_shared_image_batches_match_exact():
