@@ -12,8 +12,13 @@ import typer
 
 from ncpu_cli.cli import app
 from ncpu_cli.cli.common import EXIT_OK, EXIT_TIMEOUT, reports_errors, stderr, stdout, usage
-from ncpu_cli.fit import FitOptions, check_options, fit, load_spec
-from ncpu_cli.fit.search import DEFAULT_MAX_CANDIDATES, DEFAULT_RESTARTS, DEFAULT_TIME_LIMIT
+from ncpu_cli.fit.options import (
+    DEFAULT_MAX_CANDIDATES,
+    DEFAULT_RESTARTS,
+    DEFAULT_TIME_LIMIT,
+    METHODS,
+    FitOptions,
+)
 from ncpu_cli.fsutil import write_atomic
 
 SEARCH, OUTPUT = "Search", "Output"
@@ -96,6 +101,8 @@ def fit_command(
                       restarts=restarts, steps=steps, time_limit=time_limit, seed=seed,
                       device=device.value, estimator=estimator.value,
                       max_candidates=max_candidates)
+    from ncpu_cli.fit import check_options, fit, load_spec  # torch and the engines: only now
+
     check_options(opts)
     if suite is None and (seeds != 1 or tasks is not None):
         usage("--seeds and --tasks go with --suite DIR")
@@ -136,7 +143,6 @@ def fit_command(
 
 def _suite(folder: str, method: Method, opts: FitOptions, json_: bool, seeds: int,
            only: list[str] | None) -> None:
-    from ncpu_cli.fit.search import METHODS
     from ncpu_cli.fit.suite import run_suite
     from ncpu_cli.render.fit import suite_table
 

@@ -10,12 +10,20 @@ answer is verified on the exact machine over all examples and holdout before
 it counts as solved.
 """
 
-from ncpu_cli.fit.api import check_options, fit
-from ncpu_cli.fit.loss import SoftRun, default_loss
-from ncpu_cli.fit.search import METHODS, FitOptions, FitResult, Progress
-from ncpu_cli.fit.sketch import Hole, Sketch
-from ncpu_cli.fit.spec import Example, Expect, FitSpec, load_spec, parse_spec
+import importlib
 
-__all__ = ["METHODS", "Example", "Expect", "FitOptions", "FitResult", "FitSpec", "Hole",
-           "Progress", "Sketch", "SoftRun", "check_options", "default_loss", "fit", "load_spec",
-           "parse_spec"]
+# name -> the module that defines it (imported on first use: `import ncpu_cli.fit.options`
+# must not pull in torch, so the command line starts fast)
+_WHERE = {
+    "check_options": "api", "fit": "api", "SoftRun": "loss", "default_loss": "loss",
+    "METHODS": "options", "FitOptions": "options", "FitResult": "search", "Progress": "search",
+    "Hole": "sketch", "Sketch": "sketch", "Example": "spec", "Expect": "spec",
+    "FitSpec": "spec", "load_spec": "spec", "parse_spec": "spec",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'ncpu_cli.fit' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"ncpu_cli.fit.{_WHERE[name]}"), name)

@@ -13,8 +13,9 @@ from ncpu_cli.fit.enumerate import fit_enumerate
 from ncpu_cli.fit.evolve import fit_evolve
 from ncpu_cli.fit.gradient import fit_gradient
 from ncpu_cli.fit.loss import Loss
+from ncpu_cli.fit.options import METHODS, FitOptions
 from ncpu_cli.fit.params import ESTIMATORS
-from ncpu_cli.fit.search import METHODS, FitOptions, FitResult, Report, Tracker
+from ncpu_cli.fit.search import FitResult, Report, Tracker
 from ncpu_cli.fit.sketch import Sketch
 from ncpu_cli.fit.spec import FitSpec, load_spec
 

@@ -15,8 +15,9 @@ import torch
 
 from ncpu_cli.fit.control import ControlBuilder
 from ncpu_cli.fit.loss import Loss, SoftRun, default_loss
+from ncpu_cli.fit.options import FitOptions
 from ncpu_cli.fit.params import ESTIMATORS, HoleParams, anneal
-from ncpu_cli.fit.search import FitOptions, Tracker
+from ncpu_cli.fit.search import Tracker
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.soft import SoftMachine, check_config, run_pure
 

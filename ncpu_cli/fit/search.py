@@ -17,30 +17,9 @@ from typing import Callable
 import numpy as np
 
 from ncpu_cli.fit.check import Checker, Scores
+from ncpu_cli.fit.options import FitOptions
 from ncpu_cli.fit.sketch import Sketch
 from ncpu_cli.fit.spec import FitSpec
-
-METHODS = ("gradient", "evolve", "enumerate")
-DEFAULT_RESTARTS = 256
-DEFAULT_TIME_LIMIT = 300.0
-DEFAULT_MAX_CANDIDATES = 10**8
-
-
-@dataclass(frozen=True)
-class FitOptions:
-    method: str = "gradient"
-    restarts: int = DEFAULT_RESTARTS  # gradient: restarts; evolve: population
-    steps: int | None = None  # gradient/evolve: step limit (default: the method's own)
-    time_limit: float = DEFAULT_TIME_LIMIT  # wall seconds
-    seed: int = 0
-    device: str = "cpu"
-    estimator: str = "hybrid"  # gradient: hybrid | straight | relaxed
-    lr: float = 0.3  # gradient: Adam step on logits
-    addressing: str = "hard"  # gradient: the soft machine's normaliser
-    temperature: float = 0.1  # gradient: its temperature (softmax / sparsemax)
-    dtype: str = "float64"
-    gumbel: bool = True  # gradient, relaxed: Gumbel noise on the logits
-    max_candidates: int = DEFAULT_MAX_CANDIDATES  # enumerate: the largest space it takes
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from ncpu_cli.errors import FitError
 from ncpu_cli.fit.api import fit
 from ncpu_cli.fit.enumerate import SpaceTooLarge
-from ncpu_cli.fit.search import FitOptions
+from ncpu_cli.fit.options import FitOptions
 from ncpu_cli.fit.spec import load_spec
 
 NOT_TASKS = {"answers.yaml"}

@@ -1,0 +1,27 @@
+"""The options of a fit (no torch here: the command line reads them before any engine)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+METHODS = ("gradient", "evolve", "enumerate")
+DEFAULT_RESTARTS = 256
+DEFAULT_TIME_LIMIT = 300.0
+DEFAULT_MAX_CANDIDATES = 10**8
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    method: str = "gradient"
+    restarts: int = DEFAULT_RESTARTS  # gradient: restarts; evolve: population
+    steps: int | None = None  # gradient/evolve: step limit (default: the method's own)
+    time_limit: float = DEFAULT_TIME_LIMIT  # wall seconds
+    seed: int = 0
+    device: str = "cpu"
+    estimator: str = "hybrid"  # gradient: hybrid | straight | relaxed
+    lr: float = 0.3  # gradient: Adam step on logits
+    addressing: str = "hard"  # gradient: the soft machine's normaliser
+    temperature: float = 0.1  # gradient: its temperature (softmax / sparsemax)
+    dtype: str = "float64"
+    gumbel: bool = True  # gradient, relaxed: Gumbel noise on the logits
+    max_candidates: int = DEFAULT_MAX_CANDIDATES  # enumerate: the largest space it takes
