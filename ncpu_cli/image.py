@@ -118,6 +118,12 @@ def _q(text: str) -> str:
     return out.rstrip("\n")
 
 
+def _entry(key: str, value: int) -> str:
+    """`  key: value`; a key past YAML's 1024-character limit for simple keys is written
+    in the explicit form (`? key` / `: value`), which has no limit."""
+    return f"  {key}: {value}" if len(key) < 1000 else f"  ? {key}\n  : {value}"
+
+
 def _flow(value: Any) -> str:
     """Plain data as one line of YAML flow style."""
     text = yaml.dump(value, Dumper=yaml.SafeDumper, default_flow_style=True, width=1 << 30)
@@ -139,7 +145,7 @@ def to_yaml(image: Image) -> str:
     ]
     symbols = image.symbols_by_address()
     out.append("symbols:" + ("" if symbols else " {}"))
-    out += [f"  {_q(name)}: {addr}" for name, addr in symbols]
+    out += [_entry(_q(name), addr) for name, addr in symbols]
     smap = sorted(image.source_map.items())
     out.append("source_map:" + ("" if smap else " {}"))
     out += [f"  {addr}: {_q(f'{file}:{line}')}" for addr, (file, line) in smap]

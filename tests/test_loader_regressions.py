@@ -255,3 +255,13 @@ def test_a_parser_message_quoting_a_huge_tag_is_cut(tmp_path: Path) -> None:
         read_records(tmp_path / "in.yaml")
     assert "could not determine a constructor for the tag" in str(info.value)
     assert len(str(info.value)) < 400
+
+
+def test_a_label_longer_than_yamls_key_limit_round_trips() -> None:
+    # found by the loader fuzzer: YAML allows simple keys of at most 1,024 characters,
+    # so a long label made an image that `ncpu asm` wrote but could not read back
+    from ncpu_cli.formats import dump
+
+    image = assemble("L" * 3000 + ": halt\n", "long.s")
+    again = parse_image(dump(image, "yaml").encode(), "long.yaml", None)
+    assert again.symbols == {"L" * 3000: 0}
