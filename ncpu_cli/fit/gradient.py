@@ -40,9 +40,7 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
     builder = ControlBuilder(sketch, opts.addressing, opts.temperature, device=device,
                              dtype=dtype)
     params = HoleParams(sketch, opts.restarts, gen, device=device, dtype=dtype)
-    groups = params.groups(opts.lr)
-    optim = torch.optim.Adam(groups)
-    base_lr = [g["lr"] for g in groups]
+    optims = params.optimisers(opts.lr)
     examples = list(spec.examples)
     inputs = [ex.inp for _ in range(opts.restarts) for ex in examples]
     step = 0
@@ -52,8 +50,6 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
         # the schedules run over --steps, or else over the time budget
         frac = (step / max(1, opts.steps - 1) if opts.steps is not None
                 else tracker.elapsed / opts.time_limit)
-        for g, lr in zip(groups, base_lr):  # real holes: the step shrinks to single units
-            g["lr"] = anneal(lr, 0.5, frac) if g.get("real") else lr
         explore = frozenset(holes) - reached if step else frozenset()
         draw = params.draw(opts.estimator, anneal(*TAU, frac), gumbel=opts.gumbel,
                            sigma=anneal(*SIGMA, frac), explore=explore)
@@ -63,7 +59,7 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
         state = run_pure(machine, spec.max_cycles, check_every=CHECK_EVERY)
         per = loss(SoftRun.of(state, opts.restarts), examples)  # (R,)
         if per.requires_grad:
-            _descend(optim, params, holes, reached, per, draw.logp)
+            _descend(optims, params, holes, reached, per, draw.logp)
         step += 1
         proposed = np.concatenate([draw.picked, params.argmax()])  # (2R, H)
         found, _ = tracker.offer(proposed, float(per.detach().mean()))
@@ -71,9 +67,9 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
             return
 
 
-def _descend(optim, params: HoleParams, holes: list[int], reached: set[int], per,
+def _descend(optims, params: HoleParams, holes: list[int], reached: set[int], per,
              logp) -> None:
-    """One Adam step: the pathwise gradient of the mean loss for the holes it reaches;
+    """One optimiser step: the pathwise gradient of the mean loss for the holes it reaches;
     with `logp` (hybrid), the score-function gradient for the others."""
     tensors = [params.tensor(i) for i in holes]
     path = torch.autograd.grad(per.mean(), tensors, allow_unused=True,
@@ -95,6 +91,7 @@ def _descend(optim, params: HoleParams, holes: list[int], reached: set[int], per
             t.grad = g
         else:
             t.grad = s
-    optim.step()
+    for optim in optims:
+        optim.step()
     params.clamp_()
 

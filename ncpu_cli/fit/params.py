@@ -71,12 +71,17 @@ class HoleParams:
     def categorical(h: Hole) -> bool:
         return not h.numeric or h.size <= CATEGORICAL_MAX
 
-    def groups(self, lr: float) -> list[dict]:
-        """Adam parameter groups: logits at `lr`; a real hole's step scales with its range."""
-        out = [{"params": list(self.logits.values()), "lr": lr}] if self.logits else []
+    def optimisers(self, lr: float) -> list[torch.optim.Optimizer]:
+        """Adam on the logits (step `lr`); Rprop on the real holes: a sign-driven step per
+        value that grows while the gradient keeps its sign and halves when it flips, so
+        a hole crosses a range of 4 million in tens of steps and still lands on one unit."""
+        out: list[torch.optim.Optimizer] = []
+        if self.logits:
+            out.append(torch.optim.Adam(list(self.logits.values()), lr=lr))
         for i, p in self.reals.items():
-            out.append({"params": [p], "lr": max(1.0, self.sketch.holes[i].size * 0.02),
-                        "real": True})
+            size = self.sketch.holes[i].size
+            out.append(torch.optim.Rprop([p], lr=max(1.0, size * 0.01), etas=(0.5, 1.2),
+                                         step_sizes=(0.05, max(2.0, size * 0.25))))
         return out
 
     def argmax(self) -> np.ndarray:
