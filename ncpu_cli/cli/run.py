@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import json
+import dataclasses
 import os
 import sys
-import tempfile
 import time
 from enum import Enum
-from pathlib import Path
-from typing import IO, Iterator, List, Optional
+from typing import List, Optional
 
 import typer
 
@@ -25,9 +23,9 @@ from ncpu_cli.cli.common import (
     reported_errors,
     reports_errors,
     stderr,
-    stdout,
     usage,
 )
+from ncpu_cli.cli.run_output import render_human, write_json, write_jsonl
 from ncpu_cli.machine.config import (
     DEFAULT_MAX_CYCLES,
     DEFAULT_MAX_OUT,
@@ -39,8 +37,6 @@ from ncpu_cli.machine.config import (
 from ncpu_cli.machine.engine import AUTO_REFERENCE_MAX
 
 MACHINE, INPUTS, OUTPUT = "Machine", "Inputs", "Output"
-TABLE_MAX = 16  # up to this many programs: a result table; more: a summary
-FAULTS_SHOWN = 5
 PROGRESS_AFTER_S = 1.0
 
 
@@ -101,97 +97,14 @@ class _ProgressBar:
             self.bar = None
 
 
-@contextlib.contextmanager
-def _jsonl_sink(path: str) -> Iterator[IO[str]]:
-    """Stream lines to `path` (`-` = stdout) through a temporary file renamed at the end,
-    so a failed run never leaves half a file behind."""
-    if path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise IsADirectoryError(21, "is a directory", path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            yield fh
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _json_summary(outcome) -> dict:
-    s = outcome.summary
-    return {
-        "count": int(s["count"]),
-        "halted": int(s["halted"]),
-        "fault": int(s["fault"]),
-        "timeout": int(s["timeout"]),
-        "cycles_total": int(s["cycles_total"]),
-        "seconds": float(outcome.seconds),
-        "ips": float(outcome.ips),
-    }
-
-
-def _write_json(outcome, out: IO[str]) -> None:
-    """The `--json` document, streamed program by program."""
-    head = {
-        "device": outcome.device,
-        "engine": outcome.engine,
-        "mode": outcome.mode,
-        "mem_words": outcome.config.mem_words,
-    }
-    out.write(json.dumps(head)[:-1] + ', "programs": [')
-    for i, result in enumerate(outcome.results()):
-        out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(result.to_json()))
-    out.write('\n], "summary": ' + json.dumps(_json_summary(outcome)) + "}\n")
-    out.flush()
-
-
-def _render_human(outcome, image, sources) -> None:
-    from ncpu_cli.machine.engine import SourceLocator
-    from ncpu_cli.render.run import (
-        footer,
-        max_deviation,
-        notes_text,
-        register_grid,
-        result_notes,
-        result_table,
-        summary_view,
-    )
-
-    locate = SourceLocator(image, sources)
-    con = stdout()
-    if outcome.count <= TABLE_MAX:
-        results = list(outcome.results())
-        con.print(result_table(results, locate))
-        if len(results) == 1:
-            con.print(register_grid(results[0].regs))
-        con.print(footer(outcome.engine, outcome.device, outcome.mode, outcome.seconds,
-                         outcome.ips, max_deviation(results)))
-        notes = result_notes(results)
-    else:
-        faults = list(outcome.results(outcome.first_faults(FAULTS_SHOWN)))
-        deviation = max_deviation(outcome.results()) if outcome.mode == "soft" else None
-        con.print(summary_view(outcome.summary, engine=outcome.engine, device=outcome.device,
-                               mode=outcome.mode, seconds=outcome.seconds, ips=outcome.ips,
-                               faults=faults, locate=locate, deviation=deviation))
-        notes = result_notes(outcome.results()) if outcome.mode == "soft" else []
-    note = notes_text(notes)
-    if note is not None:
-        con.print(note)
-
-
 @app.command("run")
 @reports_errors("json_")
 def run_command(
-    program: str = typer.Argument(
-        ..., metavar="PROGRAM",
+    program: Optional[List[str]] = typer.Argument(
+        None, metavar="PROGRAM...", show_default=False,
         help="A .s/.asm source (assembled on the fly), an image (.yaml, readmemh .hex, "
-        ".bin, .json, listing .lst), or - for source on stdin.",
+        ".bin, .json, listing .lst), or - for source on stdin. Several run as one batch, "
+        "in the order given; optional when every --inputs record names its `program`.",
     ),
     # Machine
     device: Device = typer.Option(
@@ -252,17 +165,19 @@ def run_command(
     ),
     batch: Optional[int] = typer.Option(
         None, "--batch", metavar="N", min=1, rich_help_panel=INPUTS,
-        help="Run N identical copies of the program.",
+        help="Run N identical copies of each PROGRAM.",
     ),
     sweep: Optional[str] = typer.Option(
         None, "--sweep", metavar="REG=START:STOP[:STEP]", rich_help_panel=INPUTS,
-        help="One program per register value, STOP exclusive, e.g. r1=0:1024.",
+        help="One run per register value, STOP exclusive, e.g. r1=0:1024; with several "
+        "PROGRAMs each runs every value (PROGRAM by PROGRAM, the cross product).",
     ),
     inputs: Optional[str] = typer.Option(
         None, "--inputs", metavar="FILE", rich_help_panel=INPUTS,
-        help="One program per record of a YAML or JSON Lines file (- for stdin) with "
-        "fields set (register -> value), input (list) and mem (address -> value); "
-        "--set/--input/--mem apply first.",
+        help="One run per record of a YAML or JSON Lines file (- for stdin) with "
+        "fields set (register -> value), input (list), mem (address -> value) and program "
+        "(a path relative to FILE, any format); a record without program runs every "
+        "PROGRAM; --set/--input/--mem apply first.",
     ),
     # Output
     json_: bool = typer.Option(
@@ -287,16 +202,10 @@ def run_command(
     Exit status: 0 every program halted, 1 a fault or an error, 2 bad usage,
     3 some program reached --max-cycles (and none faulted).
     """
-    from ncpu_cli.machine.engine import (
-        EngineUsageError,
-        choose_engine,
-        load_program,
-        resolve_device,
-        run_batch,
-        validate_engine,
-    )
-    from ncpu_cli.machine.inputs import build_batch
+    from ncpu_cli.machine import distributed
+    from ncpu_cli.machine.engine import EngineUsageError, validate_engine
 
+    programs = list(program or [])
     soft_only = [name for name, v in (("--addressing", addressing), ("--temperature", temperature),
                                       ("--dtype", dtype)) if v is not None]
     if mode is Mode.exact and soft_only:
@@ -308,7 +217,12 @@ def run_command(
             if v is not None]
     if len(many) > 1:
         usage(f"{' and '.join(many)} cannot be combined; choose one")
-    if program == "-" and inputs == "-":
+    if not programs and inputs is None:
+        usage("missing PROGRAM (a source or an image; or --inputs FILE whose records name "
+              "their `program`)")
+    if programs.count("-") > 1:
+        usage("PROGRAM - (source on stdin) can be given only once")
+    if "-" in programs and inputs == "-":
         usage("PROGRAM - and --inputs - both read stdin; choose one")
     if json_ and out == "-":
         usage("--json and --out - both write to stdout; choose one")
@@ -317,47 +231,97 @@ def run_command(
     except EngineUsageError as err:
         usage(str(err))
 
-    code = EXIT_OK
-    with reported_errors():
-        plan = build_batch(set_ or (), input_, mem or (), batch=batch, sweep=sweep,
-                           inputs_file=inputs, mem_words=mem_words)
-        image, sources = load_program(program, mem_words=mem_words)
-        dev = resolve_device(device.value, engine.value)
-        chosen = choose_engine(engine.value, mode.value, dev, len(plan))
-        if verbose:
-            from ncpu_cli.machine.engine import why_engine
-
-            stderr().print(why_engine(engine.value, mode.value, dev, len(plan)), highlight=False)
-        defaults = MachineConfig()
-        config = MachineConfig(
-            mem_words=mem_words,
-            max_cycles=max_cycles,
-            max_out=max_out,
-            device=dev,
-            dtype=(dtype or Dtype(defaults.dtype)).value,
-            addressing=(addressing or Addressing(defaults.addressing)).value,
-            temperature=defaults.temperature if temperature is None else temperature,
-        )
-        show = not (json_ or quiet or out == "-")
-        bar = _ProgressBar(len(plan), enabled=show and stderr().is_terminal)
-        try:
-            outcome = run_batch(image, config, plan, chosen, mode=mode.value, progress=bar)
-        finally:
-            bar.close()
-        status = outcome.exit_status()
-        code = EXIT_ERROR if status == "fault" else EXIT_TIMEOUT if status == "timeout" else EXIT_OK
-        try:
-            if out is not None:
-                with _jsonl_sink(out) as fh:
-                    for result in outcome.results():
-                        fh.write(json.dumps(result.to_json()) + "\n")
-            if json_:
-                _write_json(outcome, sys.stdout)
-            elif show:
-                _render_human(outcome, image, sources)
-        except BrokenPipeError:
-            _silence_stdout()  # the reader (e.g. `| head`) has gone: stop quietly
+    session = None
+    try:
+        with reported_errors():
+            defaults = MachineConfig()
+            config = MachineConfig(
+                mem_words=mem_words,
+                max_cycles=max_cycles,
+                max_out=max_out,
+                dtype=(dtype or Dtype(defaults.dtype)).value,
+                addressing=(addressing or Addressing(defaults.addressing)).value,
+                temperature=defaults.temperature if temperature is None else temperature,
+            )
+            if distributed.launched():  # started by torchrun: this process is one rank
+                session = distributed.start(device.value)
+            code = _run(programs, config, session, device=device.value, engine=engine.value,
+                        mode=mode.value, sets=set_ or (), input_=input_, mems=mem or (),
+                        batch=batch, sweep=sweep, inputs=inputs, json_=json_, out=out,
+                        quiet=quiet, verbose=verbose)
+    except typer.Exit as done:
+        code = done.exit_code
+    if session is not None:
+        code = session.finish(code)
     raise typer.Exit(code)
+
+
+def _run(programs: List[str], config: MachineConfig, session, *, device: str, engine: str,
+         mode: str, sets, input_, mems, batch, sweep, inputs, json_: bool, out, quiet: bool,
+         verbose: bool) -> int:
+    """Plan, run (this rank's share, under torchrun) and report; the exit code."""
+    from ncpu_cli.machine import distributed
+    from ncpu_cli.machine.engine import choose_engine, load_program, resolve_device, run_batch
+    from ncpu_cli.machine.inputs import build_batch
+    from ncpu_cli.machine.programs import plan_programs, slice_batch
+
+    mem_words = config.mem_words
+    with distributed.phase(session):  # every rank plans the whole batch
+        multi = inputs is not None or len(programs) != 1
+        plan = build_batch(sets, input_, mems, batch=batch, sweep=sweep,
+                           inputs_file=None if multi else inputs, mem_words=mem_words)
+        image, sources, names, program_of = None, {}, None, None
+        if multi:
+            plan = plan_programs(programs, plan, lambda p: load_program(p, mem_words=mem_words),
+                                 inputs_file=inputs, mem_words=mem_words)
+            if len(plan.programs) > 1 or plan.named:
+                program_of = plan.program_of  # of the whole batch (plan becomes a share)
+                names = lambda i, whole=plan: whole.program_of(i).name  # noqa: E731
+            image, sources = plan.programs[0].image, plan.programs[0].sources
+            if len(plan.segments) == 1 and program_of is None:
+                plan = plan.segments[0].batch  # one program after all: the plain batch
+        else:
+            image, sources = load_program(programs[0], mem_words=mem_words)
+        dev = resolve_device(device, engine)
+        chosen = choose_engine(engine, mode, dev, len(plan))
+        config = dataclasses.replace(config, device=dev)
+        mine = range(len(plan))
+        if session is not None:
+            mine = distributed.share(len(plan), session.info.rank, session.info.world)
+            plan = (plan.slice(mine.start, mine.stop) if hasattr(plan, "segments")
+                    else slice_batch(plan, mine.start, mine.stop))
+    if verbose:
+        from ncpu_cli.machine.engine import why_engine
+
+        stderr().print(why_engine(engine, mode, dev, len(mine)), highlight=False)
+    show = not (json_ or quiet or out == "-")
+    with distributed.phase(session):  # every rank runs its share
+        outcome = None
+        if len(plan):
+            bar = _ProgressBar(len(plan), enabled=show and stderr().is_terminal)
+            try:
+                outcome = run_batch(image, config, plan, chosen, mode=mode, progress=bar)
+            finally:
+                bar.close()
+        packed = distributed.pack_results(outcome, mine.start) if session is not None else None
+    if session is not None:
+        outcome = distributed.gather_outcome(
+            packed, engine=chosen, device="cpu" if chosen == "native" else dev,
+            mode="soft" if chosen == "soft" else mode, config=config)
+        if outcome is None:
+            return EXIT_OK  # not rank 0: rank 0 reports, its exit code is everyone's
+    status = outcome.exit_status()
+    code = EXIT_ERROR if status == "fault" else EXIT_TIMEOUT if status == "timeout" else EXIT_OK
+    try:
+        if out is not None:
+            write_jsonl(outcome, out, names)
+        if json_:
+            write_json(outcome, sys.stdout, names)
+        elif show:
+            render_human(outcome, image, sources, program_of)
+    except BrokenPipeError:
+        _silence_stdout()  # the reader (e.g. `| head`) has gone: stop quietly
+    return code
 
 
 def _silence_stdout() -> None:

@@ -301,8 +301,10 @@ def run_batch(
     mode: str = "exact",
     progress: Progress | None = None,
 ) -> Outcome:
-    """Run every program of `batch` on `engine` ("native", "exact", "reference", "soft")."""
+    """Run every program of `batch` on `engine` ("native", "exact", "reference", "soft").
+    `batch` is an inputs.Batch of `image`, or a programs.MultiBatch (an image per run)."""
     n = len(batch)
+    images = getattr(batch, "images", None)  # a MultiBatch: one image per run
     batch.check(config.mem_words)
     start = time.perf_counter()
     if engine == "native":
@@ -313,7 +315,8 @@ def run_batch(
 
         _check_fits(native.bytes_needed(n, config.mem_words, batch.max_input), n, "native",
                     "cpu")
-        machine = native.NativeMachine.for_batch(image, config, batch)
+        machine = (native.NativeMachine.for_batch(image, config, batch) if images is None
+                   else batch.native_machine(image, config))
         native.warm_up()  # compiled or loaded from the disk cache once, outside the timing
         start = time.perf_counter()
         machine.run(progress=progress)
@@ -343,7 +346,7 @@ def run_batch(
         results = []
         cycles = 0
         for i, inp in enumerate(batch):
-            m = ReferenceMachine(image, config, inp)
+            m = ReferenceMachine(image if images is None else images[i], config, inp)
             if progress is None:
                 m.run()
             else:
@@ -362,8 +365,8 @@ def run_batch(
 
         _check_fits(soft_bytes_needed(n, config, batch.max_input), n, "soft", config.device)
         start = time.perf_counter()
-        results = run_soft(image, config, batch.materialise(), with_mem=False,
-                           progress=progress)
+        results = run_soft(image if images is None else images, config, batch.materialise(),
+                           with_mem=False, progress=progress)
         seconds = time.perf_counter() - start
         return Outcome(engine, config.device, "soft", config, summarize(results), seconds, results)
     raise RunError(f"unknown engine `{engine}`")

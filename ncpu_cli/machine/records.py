@@ -23,14 +23,15 @@ from ncpu_cli.machine.inputs import (
 )
 from ncpu_cli.textdata import DataError, load_json, load_yaml
 
-RECORD_FIELDS = ("set", "input", "mem")
+RECORD_FIELDS = ("set", "input", "mem", "program")
 
 
-def _record(raw: Any, mem_words: int | None) -> tuple[ProgramInput, bool]:
-    """One record {set: {reg: v}, input: [..], mem: {addr: v}} -> (ProgramInput,
-    whether it has an `input` field). Errors are raised through `_FieldError`."""
+def _record(raw: Any, mem_words: int | None) -> tuple[ProgramInput, bool, str | None]:
+    """One record {set: {reg: v}, input: [..], mem: {addr: v}, program: path} ->
+    (ProgramInput, whether it has an `input` field, the program path or None).
+    Errors are raised through `_FieldError`."""
     if raw is None:
-        return ProgramInput(), False
+        return ProgramInput(), False, None
     if not isinstance(raw, dict):
         fields = ", ".join(RECORD_FIELDS)
         raise _FieldError(None, f"a record must be a mapping with fields {fields}")
@@ -70,7 +71,10 @@ def _record(raw: Any, mem_words: int | None) -> tuple[ProgramInput, bool]:
             mem[addr] = parse_word(v)
     except InputError as err:
         raise _FieldError(name, str(err)) from None
-    return ProgramInput(regs, stream, mem), raw.get("input") is not None
+    program = raw.get("program")
+    if program is not None and (not isinstance(program, str) or not program.strip()):
+        raise _FieldError("program", "expected the path of a program (a source or an image)")
+    return ProgramInput(regs, stream, mem), raw.get("input") is not None, program
 
 
 class _FieldError(Exception):
@@ -119,10 +123,16 @@ def load_inputs_file(path: str | Path, mem_words: int | None = None) -> list[Pro
 
 
 def read_records(path: str | Path, mem_words: int | None = None) -> list[tuple[ProgramInput, bool]]:
+    """(inputs, has an `input` field) of every record (see `read_program_records`)."""
+    return [(prog, has) for prog, has, _ in read_program_records(path, mem_words)]
+
+
+def read_program_records(path: str | Path, mem_words: int | None = None
+                         ) -> list[tuple[ProgramInput, bool, str | None]]:
     """Programs described by a YAML file (a list of records, or {programs: [...]}) or a
     JSON Lines file (one record per line); `-` reads them from stdin. A record has the
-    optional fields `set` (register -> value), `input` (list of values) and `mem`
-    (address -> value).
+    optional fields `set` (register -> value), `input` (list of values), `mem`
+    (address -> value) and `program` (a path relative to the file, returned as written).
     Errors name the file, the record (1-based) and the field."""
     name = str(path)
     p = Path(path)
@@ -153,7 +163,7 @@ def read_records(path: str | Path, mem_words: int | None = None) -> list[tuple[P
             raise InputError(f"{name}: not an inputs file ({shape})")
     if not raw:
         raise InputError(f"{name}: no records ({shape})")
-    programs: list[tuple[ProgramInput, bool]] = []
+    programs: list[tuple[ProgramInput, bool, str | None]] = []
     for n, rec in enumerate(raw, start=1):
         try:
             programs.append(_record(rec, mem_words))
