@@ -18,9 +18,11 @@ LONG = int(os.environ.get("NCPU_FUZZ_EXAMPLES", "0"))
 long_run = pytest.mark.skipif(LONG <= 0, reason="long fuzz run: `make fuzz` sets NCPU_FUZZ_EXAMPLES")
 
 
-def fuzz_settings(examples: int) -> settings:
-    """No per-example deadline (the machine is shared and busy); inputs are small."""
-    return settings(max_examples=max(1, examples), deadline=None, derandomize=examples <= SHORT,
+def fuzz_settings(examples: int, *, long: bool = False) -> settings:
+    """No per-example deadline (the machine is shared and busy); inputs are small. Short
+    runs are derandomized (the same examples every time: `make test` never flakes); long
+    runs explore new ones each time."""
+    return settings(max_examples=max(1, examples), deadline=None, derandomize=not long,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.filter_too_much])
 

@@ -216,6 +216,11 @@ def test_fault_wins_over_timeout(src):
 def test_exit_2_usage(src, args, message):
     result = invoke(src(ADD), *args)
     assert result.exit_code == EXIT_USAGE, result.stdout + result.stderr
+    if "--json" in args:  # under --json the usage error is the JSON document (issue 12)
+        error = json.loads(result.stdout)["error"]
+        assert error["kind"] == "usage" and message in error["message"]
+        assert result.stderr == ""
+        return
     assert result.stdout == ""
     assert message in flat(result.stderr)
 

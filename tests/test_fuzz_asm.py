@@ -53,8 +53,8 @@ def check_source(text: str, keep_holes: bool, base: Path) -> None:
         assert image.holes == []
 
 
-def _asm_property(examples: int, base: Path):
-    @fuzz_settings(examples)
+def _asm_property(examples: int, base: Path, long: bool = False):
+    @fuzz_settings(examples, long=long)
     @given(text=lines, keep_holes=st.booleans())
     def prop(text, keep_holes):
         check_source(text, keep_holes, base)
@@ -69,7 +69,7 @@ def test_assembler_short(tmp_path: Path) -> None:
 @pytest.mark.slow
 @long_run
 def test_assembler_long(tmp_path: Path) -> None:
-    _asm_property(LONG, tmp_path)()
+    _asm_property(LONG, tmp_path, long=True)()
 
 
 def check_cli(text: str, out: Path) -> None:
@@ -81,8 +81,8 @@ def check_cli(text: str, out: Path) -> None:
     assert ("error" in doc) == (result.exit_code == 1)
 
 
-def _cli_property(examples: int, base: Path):
-    @fuzz_settings(examples)
+def _cli_property(examples: int, base: Path, long: bool = False):
+    @fuzz_settings(examples, long=long)
     @given(text=lines)
     def prop(text):
         check_cli(text, base / "out.yaml")
@@ -97,4 +97,4 @@ def test_asm_cli_short(tmp_path: Path) -> None:
 @pytest.mark.slow
 @long_run
 def test_asm_cli_long(tmp_path: Path) -> None:
-    _cli_property(max(1, LONG // 10), tmp_path)()
+    _cli_property(max(1, LONG // 10), tmp_path, long=True)()

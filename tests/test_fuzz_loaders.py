@@ -72,20 +72,20 @@ def _structured(data: dict, as_yaml: bool) -> bytes:
     return json.dumps(data, allow_nan=True).encode()
 
 
-def _loader_property(examples: int):
-    @fuzz_settings(examples)
+def _loader_property(examples: int, long: bool = False):
+    @fuzz_settings(examples, long=long)
     @given(fmt=st.sampled_from(FORMATS), seed=st.sampled_from(sorted(SEEDS)), edits=edits)
     def mutated(fmt, seed, edits):
         check_image_bytes(mutate(SEEDS[seed], edits), fmt)
 
-    @fuzz_settings(examples)
+    @fuzz_settings(examples, long=long)
     @given(data=image_dicts, as_yaml=st.booleans(), end=st.booleans())
     def structured(data, as_yaml, end):
         if end and as_yaml:
             data = {**data, "end": True}
         check_image_bytes(_structured(data, as_yaml), "yaml" if as_yaml else "json")
 
-    @fuzz_settings(examples)
+    @fuzz_settings(examples, long=long)
     @given(data=st.binary(max_size=64), fmt=st.sampled_from(FORMATS))
     def raw(data, fmt):
         check_image_bytes(data, fmt)
@@ -105,7 +105,7 @@ def test_loaders_short(which: int) -> None:
 @long_run
 @pytest.mark.parametrize("which", range(3), ids=["mutated", "structured", "raw"])
 def test_loaders_long(which: int) -> None:
-    _loader_property(LONG)[which]()
+    _loader_property(LONG, long=True)[which]()
 
 
 def test_the_seeds_are_valid_images() -> None:
@@ -134,8 +134,8 @@ def check_records(tmp: Path, data: bytes, suffix: str) -> None:
         assert all(0 <= v < 1 << 32 for v in prog.input)
 
 
-def _records_property(examples: int, tmp: Path):
-    @fuzz_settings(examples)
+def _records_property(examples: int, tmp: Path, long: bool = False):
+    @fuzz_settings(examples, long=long)
     @given(recs=records, as_yaml=st.booleans(), edits=edits)
     def prop(recs, as_yaml, edits):
         if as_yaml:
@@ -155,7 +155,7 @@ def test_inputs_files_short(tmp_path: Path) -> None:
 @pytest.mark.slow
 @long_run
 def test_inputs_files_long(tmp_path: Path) -> None:
-    _records_property(LONG, tmp_path)()
+    _records_property(LONG, tmp_path, long=True)()
 
 
 # ---------------------------------------------------------------- through the CLI
@@ -172,8 +172,8 @@ def check_disasm(tmp: Path, data: bytes, suffix: str) -> None:
         assert result.stderr.startswith("error:") or ": error:" in result.stderr
 
 
-def _cli_property(examples: int, tmp: Path):
-    @fuzz_settings(examples)
+def _cli_property(examples: int, tmp: Path, long: bool = False):
+    @fuzz_settings(examples, long=long)
     @given(seed=st.sampled_from(sorted(SEEDS)), edits=edits)
     def prop(seed, edits):
         check_disasm(tmp, mutate(SEEDS[seed], edits), formats.EXTENSION[seed])
@@ -188,7 +188,7 @@ def test_disasm_cli_short(tmp_path: Path) -> None:
 @pytest.mark.slow
 @long_run
 def test_disasm_cli_long(tmp_path: Path) -> None:
-    _cli_property(max(1, LONG // 10), tmp_path)()
+    _cli_property(max(1, LONG // 10), tmp_path, long=True)()
 
 
 def test_nan_and_infinity_are_not_numbers() -> None:
