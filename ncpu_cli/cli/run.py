@@ -34,7 +34,7 @@ from ncpu_cli.machine.config import (
     MIN_MEM_WORDS,
     MachineConfig,
 )
-from ncpu_cli.machine.engine import AUTO_REFERENCE_MAX
+from ncpu_cli.machine.engine import AUTO_REFERENCE_MAX, AUTO_TRITON_MIN
 
 MACHINE, INPUTS, OUTPUT = "Machine", "Inputs", "Output"
 PROGRESS_AFTER_S = 1.0
@@ -49,6 +49,7 @@ class Device(str, Enum):
 class EngineChoice(str, Enum):
     auto = "auto"
     native = "native"
+    triton = "triton"
     exact = "exact"
     torch = "torch"
     reference = "reference"
@@ -113,10 +114,12 @@ def run_command(
     ),
     engine: EngineChoice = typer.Option(
         EngineChoice.auto, "--engine", case_sensitive=False, rich_help_panel=MACHINE,
-        help="Executor for --mode exact: native (compiled interpreter, CPU), exact or torch "
+        help="Executor for --mode exact: native (compiled interpreter, CPU), triton (fused "
+        "kernel, CUDA; on the CPU only with TRITON_INTERPRET=1, slow), exact or torch "
         "(the batched tensor executor, CPU or CUDA), reference (the plain interpreter), or "
         "auto (native on the CPU; without numba reference for up to "
-        f"{AUTO_REFERENCE_MAX} programs, else exact; exact on CUDA; -v says which and why).",
+        f"{AUTO_REFERENCE_MAX} programs, else exact; on CUDA triton from "
+        f"{AUTO_TRITON_MIN} programs, else exact; -v says which and why).",
     ),
     mode: Mode = typer.Option(
         Mode.exact, "--mode", case_sensitive=False, rich_help_panel=MACHINE,

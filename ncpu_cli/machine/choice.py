@@ -12,7 +12,7 @@ import sys
 
 from ncpu_cli.errors import RunError
 
-ENGINES = ("auto", "native", "exact", "torch", "reference")  # torch: another name for exact
+ENGINES = ("auto", "native", "triton", "exact", "torch", "reference")  # torch: exact
 CPU_ONLY = ("reference", "native")
 MODES = ("exact", "soft")
 DEVICES = ("auto", "cpu", "cuda")
@@ -101,12 +101,33 @@ def native_unavailable() -> str | None:
 
 _NATIVE: dict[str, str | None] = {}
 
+# From this many programs, `--engine auto` on CUDA runs the fused Triton kernel (when
+# triton imports and TRITON_INTERPRET is off). Unmeasured until a GPU run (make
+# gpu-check): the kernel keeps every lane busy only with thousands of programs.
+AUTO_TRITON_MIN = 4096
+
+
+def triton_unavailable() -> str | None:
+    """Why the Triton engine cannot run here (triton missing or broken), else None."""
+    if "triton" not in _NATIVE:
+        from ncpu_cli.machine.triton_engine import triton_unavailable as why
+
+        _NATIVE["triton"] = why()
+    return _NATIVE["triton"]
+
+
+def _auto_triton(device: str, batch_size: int) -> bool:
+    return (device.startswith("cuda") and batch_size >= AUTO_TRITON_MIN
+            and os.environ.get("TRITON_INTERPRET", "0") in ("", "0")
+            and triton_unavailable() is None)
+
 
 def choose_engine(engine: str, mode: str, device: str, batch_size: int) -> str:
-    """The executor for a run: `soft`, `native`, `exact` or `reference` (`why_engine`
-    says why). auto on the CPU: the native engine at every batch size; without numba,
-    the reference interpreter up to AUTO_REFERENCE_MAX programs, else exact. auto on a
-    GPU: exact. `torch` is another name for exact."""
+    """The executor for a run: `soft`, `native`, `triton`, `exact` or `reference`
+    (`why_engine` says why). auto on the CPU: the native engine at every batch size;
+    without numba, the reference interpreter up to AUTO_REFERENCE_MAX programs, else
+    exact. auto on a GPU: triton from AUTO_TRITON_MIN programs when it imports, else
+    exact. `torch` is another name for exact."""
     validate_engine(engine, mode, device)
     if mode == "soft":
         return "soft"
@@ -116,6 +137,8 @@ def choose_engine(engine: str, mode: str, device: str, batch_size: int) -> str:
         return engine
     if device == "cpu" and native_unavailable() is None:
         return "native"
+    if _auto_triton(device, batch_size):  # never on the CPU: there it is the interpreter
+        return "triton"
     return "reference" if batch_size <= AUTO_REFERENCE_MAX and device == "cpu" else "exact"
 
 
@@ -126,6 +149,9 @@ def why_engine(engine: str, mode: str, device: str, batch_size: int) -> str:
         return "engine soft: --mode soft always uses the soft executor"
     if engine != "auto":
         return f"engine {chosen}: asked for with --engine {engine}"
+    if chosen == "triton":
+        return (f"engine triton: auto on {device} for {batch_size} programs (at least "
+                f"{AUTO_TRITON_MIN}) uses the fused Triton kernel")
     if device != "cpu":
         return f"engine {chosen}: auto on {device} uses the batched tensor executor"
     if chosen == "native":

@@ -21,6 +21,7 @@ from ncpu_cli.errors import ImageError, RunError
 from ncpu_cli.image import Image
 from ncpu_cli.machine.choice import (  # noqa: F401 - re-exported: engine.X keeps working
     AUTO_REFERENCE_MAX,
+    AUTO_TRITON_MIN,
     CPU_ONLY,
     DEVICES,
     ENGINES,
@@ -32,6 +33,7 @@ from ncpu_cli.machine.choice import (  # noqa: F401 - re-exported: engine.X keep
     native_unavailable,
     no_gpu_possible,
     resolve_device,
+    triton_unavailable,
     validate_engine,
     why_engine,
 )
@@ -301,7 +303,8 @@ def run_batch(
     mode: str = "exact",
     progress: Progress | None = None,
 ) -> Outcome:
-    """Run every program of `batch` on `engine` ("native", "exact", "reference", "soft").
+    """Run every program of `batch` on `engine` ("native", "triton", "exact", "reference",
+    "soft").
     `batch` is an inputs.Batch of `image`, or a programs.MultiBatch (an image per run)."""
     n = len(batch)
     images = getattr(batch, "images", None)  # a MultiBatch: one image per run
@@ -322,6 +325,24 @@ def run_batch(
         machine.run(progress=progress)
         seconds = time.perf_counter() - start
         return Outcome(engine, "cpu", mode, config, machine.summary(), seconds, _machine=machine)
+    if engine == "triton":
+        from ncpu_cli.machine import native
+        from ncpu_cli.machine.triton_engine import TritonMachine
+
+        _check_fits(native.bytes_needed(n, config.mem_words, batch.max_input), n, "triton",
+                    config.device)
+        if images is None:
+            machine = TritonMachine.for_batch(image, config, batch)
+        else:
+            sweep = batch.sweep()
+            machine = TritonMachine(image, config, batch.inputs() if sweep else
+                                    batch.materialise(), images=images, sweep=sweep)
+        machine.prepare()  # the state on the device before the timing starts
+        start = time.perf_counter()
+        machine.run(progress=progress)
+        seconds = time.perf_counter() - start
+        return Outcome(engine, config.device, mode, config, machine.summary(), seconds,
+                       _machine=machine)
     if engine == "exact":
         from ncpu_cli.machine.exact import MAX_BATCH, ExactMachine
 
