@@ -1,4 +1,5 @@
-"""Every exact-semantics engine side by side in one run: reference, torch (exact), native.
+"""Every exact-semantics engine side by side in one run: reference, torch (exact), native,
+and triton on CUDA when it imports (with B up to 65,536).
 
 Two workloads (`mode`):
 
@@ -61,6 +62,25 @@ def _native_cycles(batch: int) -> int:
     return max(4096, min(1 << 24, (1 << 25) // batch))
 
 
+TRITON_BATCHES = (65536,)  # added to the batches of the triton rows on CUDA
+
+
+def _triton_cycles(batch: int) -> int:
+    """Cycles per triton loop timing: ~8e9 instructions, within the loop's 1.9e7 cycles."""
+    return max(4096, min(1 << 18, (1 << 33) // batch))
+
+
+def default_engines(device: str) -> tuple[str, ...]:
+    """reference, torch, native; and triton on CUDA when triton imports."""
+    engines = ("reference", "torch", "native")
+    if device.startswith("cuda"):
+        from ncpu_cli.machine.choice import triton_unavailable
+
+        if triton_unavailable() is None:
+            engines += ("triton",)
+    return engines
+
+
 def _row(engine, mode, device, batch, mem_words, instructions, times, compile_s, ref_ips):
     seconds = statistics.median(times)
     ips = instructions / seconds if seconds > 0 else 0.0
@@ -89,7 +109,7 @@ def bench_engines(
     mem_words: int = 1024,
     reference_cycles: int = 1_000_000,
     repeats: int = 3,
-    engines: Sequence[str] = ("reference", "torch", "native"),
+    engines: Sequence[str] | None = None,
     fib: bool = True,
     fib_torch: bool = False,
     fib_values: range | None = None,
@@ -97,6 +117,7 @@ def bench_engines(
     """Rows {engine, mode, device, device_name, batch, mem_words, instructions, seconds,
     ips, ratio, compile_s}; `instructions` and `seconds` are per timing (median)."""
     rows: list[dict] = []
+    engines = default_engines(device) if engines is None else tuple(engines)
     loop = bench_program()
     big = MachineConfig(mem_words=mem_words, max_cycles=1 << 40)
     timed = {}  # (engine, batch) -> (make a fresh machine or None, cycles, times, compile_s)
@@ -110,6 +131,8 @@ def bench_engines(
             timed[("native", b)] = (
                 lambda b=b: native.NativeMachine(loop, big, [ProgramInput()] * b), n, [],
                 native_compile)
+    if "triton" in engines:
+        timed.update(_triton_timed(loop, device, mem_words, batches, cycles))
     torch_machines = {}
     if "torch" in engines:
         from ncpu_cli.machine.exact import CPU_CHUNK, CUDA_CHUNK, ExactMachine
@@ -138,16 +161,16 @@ def bench_engines(
         ref_instr = m.cycles
         for (engine, b), (make, n, times, _c) in timed.items():
             m = torch_machines[b] if engine == "torch" else make()
-            _sync(device if engine == "torch" else "cpu")
+            _sync(device if engine in ("torch", "triton") else "cpu")
             t0 = time.perf_counter()
             m.run(cycles=n)
-            _sync(device if engine == "torch" else "cpu")
+            _sync(device if engine in ("torch", "triton") else "cpu")
             times.append(time.perf_counter() - t0)
     ref_ips = ref_instr / statistics.median(ref_times)
     rows.append(_row("reference", "loop", "cpu", 1, mem_words, ref_instr, ref_times, 0.0,
                      ref_ips))
     for (engine, b), (_make, n, times, compile_s) in timed.items():
-        dev = device if engine == "torch" else "cpu"
+        dev = device if engine in ("torch", "triton") else "cpu"
         rows.append(_row(engine, "loop", dev, b, mem_words, b * n, times, compile_s, ref_ips))
     if fib:
         values = FIB_SWEEP if fib_values is None else fib_values
@@ -163,16 +186,21 @@ def _bench_fib(device, mem_words, repeats, engines, fib_torch, values) -> list[d
         runs["native"] = []
     if "torch" in engines and fib_torch:
         runs["torch"] = []
+    if "triton" in engines:
+        runs["triton"] = []
     instr = 0
     for _ in range(repeats):
         instr, seconds = _fib_reference(config, image, values)
         runs["reference"].append(seconds)
         for engine in [e for e in runs if e != "reference"]:
-            if engine == "native":
+            if engine in ("native", "triton"):
                 from ncpu_cli.machine.native import NativeMachine
+                from ncpu_cli.machine.triton_engine import TritonMachine
 
-                m = NativeMachine(image, config, [ProgramInput()] * len(values),
-                                  sweep=(1, values))
+                on = {"device": device} if engine == "triton" else {}
+                m = (TritonMachine if engine == "triton" else NativeMachine)(
+                    image, MachineConfig(**{**config.__dict__, **on}),
+                    [ProgramInput()] * len(values), sweep=(1, values))
             else:
                 from ncpu_cli.machine.exact import ExactMachine
 
@@ -181,11 +209,32 @@ def _bench_fib(device, mem_words, repeats, engines, fib_torch, values) -> list[d
                                            ProgramInput(), 1, values)
             t0 = time.perf_counter()
             m.run()
-            _sync(device if engine == "torch" else "cpu")
+            _sync(device if engine in ("torch", "triton") else "cpu")
             runs[engine].append(time.perf_counter() - t0)
             got = m.summary()["cycles_total"]
             if got != instr:
                 raise AssertionError(f"{engine}: fib sweep ran {got} cycles, reference {instr}")
     ref_ips = instr / statistics.median(runs["reference"])
-    return [_row(e, "fib-sweep", device if e == "torch" else "cpu", len(values), mem_words,
+    return [_row(e, "fib-sweep", device if e in ("torch", "triton") else "cpu", len(values), mem_words,
                  instr, times, 0.0, ref_ips) for e, times in runs.items()]
+
+
+def _triton_timed(loop, device, mem_words, batches, cycles) -> dict:
+    """{("triton", b): (make a prepared machine, cycles, times, compile_s)}; the first
+    launch (compilation or Triton's disk cache) is timed on its own as compile_s."""
+    from ncpu_cli.machine.triton_engine import TritonMachine
+
+    config = MachineConfig(mem_words=mem_words, max_cycles=1 << 40, device=device)
+    sizes = sorted(set(batches) | (set(TRITON_BATCHES) if device.startswith("cuda") else set()))
+
+    def make(b):
+        m = TritonMachine(loop, config, [ProgramInput()] * b)
+        m.prepare()
+        return m
+
+    t0 = time.perf_counter()
+    make(1).run(cycles=1)  # compiles the kernel
+    compile_s = time.perf_counter() - t0
+    return {("triton", b): (lambda b=b: make(b), cycles or _triton_cycles(b), [], compile_s)
+            for b in sizes}
+
