@@ -265,3 +265,14 @@ def test_a_label_longer_than_yamls_key_limit_round_trips() -> None:
     image = assemble("L" * 3000 + ": halt\n", "long.s")
     again = parse_image(dump(image, "yaml").encode(), "long.yaml", None)
     assert again.symbols == {"L" * 3000: 0}
+
+
+def test_a_huge_unknown_field_or_register_name_is_cut(tmp_path: Path) -> None:
+    # found by the --inputs fuzzer: the unknown name was echoed in full
+    from ncpu_cli.machine.inputs import InputError, read_records
+
+    for text in ('{"%sset": 1}\n' % ("1" * 5000), '{"set": {"%s": 1}}\n' % ("q" * 5000)):
+        (tmp_path / "in.jsonl").write_text(text)
+        with pytest.raises(InputError) as info:
+            read_records(tmp_path / "in.jsonl")
+        assert len(str(info.value)) < 400, str(info.value)[:100]

@@ -82,7 +82,7 @@ def parse_register(text: Any) -> int:
     """Register number of `r1` / `sp` / `lr`; `r0` (`zero`) cannot be preset."""
     reg = load_isa().register(text) if isinstance(text, str) else None
     if reg is None:
-        raise InputError(f"unknown register `{text}` (use {REGISTER_HINT})")
+        raise InputError(f"unknown register `{cut(str(text))}` (use {REGISTER_HINT})")
     if reg == 0:
         raise InputError(f"register `{text}` is r0, which always reads 0 and cannot be set")
     return reg
@@ -95,7 +95,7 @@ def parse_address(text: Any) -> int:
     return addr
 
 
-def _cut(text: str, limit: int = 60) -> str:
+def cut(text: str, limit: int = 60) -> str:
     """An option's text echoed in a message, cut to `limit` characters."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -103,7 +103,7 @@ def _cut(text: str, limit: int = 60) -> str:
 def _split_assignment(text: str, form: str) -> tuple[str, str]:
     left, eq, right = text.partition("=")
     if not eq or not left.strip() or not right.strip():
-        raise InputError(f"expected {form}, got `{text}`")
+        raise InputError(f"expected {form}, got `{cut(text)}`")
     return left.strip(), right.strip()
 
 
@@ -157,7 +157,7 @@ def parse_sweep(text: str) -> Sweep:
     reg = parse_register(reg_text)
     parts = spec.split(":")
     if len(parts) not in (2, 3) or not all(p.strip() for p in parts):
-        raise InputError(f"expected {form}, got `{text}`")
+        raise InputError(f"expected {form}, got `{cut(text)}`")
     start, stop = parse_int(parts[0]), parse_int(parts[1])
     step = parse_int(parts[2]) if len(parts) == 3 else 1
     if step == 0:
@@ -299,7 +299,7 @@ def build_batch(
         try:
             reg, value = parse_set(s)
         except InputError as err:
-            raise InputError(f"--set {_cut(s)}: {err}") from None
+            raise InputError(f"--set {cut(s)}: {err}") from None
         regs[reg] = value
     mem: dict[int, int] = {}
     for m in mems:
@@ -307,12 +307,12 @@ def build_batch(
             addr, value = parse_mem(m)
             check_address(addr, mem_words)
         except InputError as err:
-            raise InputError(f"--mem {_cut(m)}: {err}") from None
+            raise InputError(f"--mem {cut(m)}: {err}") from None
         mem[addr] = value
     try:
         stream = parse_input(input) if input is not None else ()
     except InputError as err:
-        raise InputError(f"--input {_cut(input)}: {err}") from None
+        raise InputError(f"--input {cut(input)}: {err}") from None
     base = ProgramInput(regs, stream, mem)
     if batch is not None:
         if batch < 1:
@@ -322,7 +322,7 @@ def build_batch(
         try:
             sw = parse_sweep(sweep)
         except InputError as err:
-            raise InputError(f"--sweep {_cut(sweep)}: {err}") from None
+            raise InputError(f"--sweep {cut(sweep)}: {err}") from None
         return Batch(base, sweep=sw)
     if inputs_file is not None:
         recs = read_records(inputs_file, mem_words)

@@ -16,6 +16,7 @@ from ncpu_cli.machine.inputs import (
     InputError,
     ProgramInput,
     check_address,
+    cut,
     parse_address,
     parse_input,
     parse_register,
@@ -38,7 +39,7 @@ def _record(raw: Any, mem_words: int | None) -> tuple[ProgramInput, bool, str | 
     for key in raw:
         if key not in RECORD_FIELDS:
             fields = ", ".join(RECORD_FIELDS)
-            raise _FieldError(str(key), f"unknown field (expected one of {fields})")
+            raise _FieldError(cut(str(key)), f"unknown field (expected one of {fields})")
     regs: dict[int, int] = {}
     mem: dict[int, int] = {}
     stream: tuple[int, ...] = ()
