@@ -24,6 +24,9 @@ from ncpu_cli.machine.soft import SoftMachine, check_config, run_pure
 TAU = (2.0, 0.05)  # relaxed: softmax temperature, soft to sharp
 SIGMA = (0.25, 0.001)  # real holes: sampling noise as a fraction of the range
 CHECK_EVERY = 8  # cycles between "anything still running?" checks of the soft run
+PATIENCE = 25  # steps without a better loss after which a restart starts afresh
+POLISH_RESTARTS = 8  # the best restarts whose rounded real holes are checked with neighbours
+POLISH_REACH = 8  # ... each real hole moved by up to this many units, one hole at a time
 
 
 def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
@@ -46,6 +49,8 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
     step = 0
     holes = [h.index for h in sketch.holes]
     reached: set[int] = set()  # holes the pathwise gradient has reached (sticky)
+    best_loss = np.full(opts.restarts, np.inf)  # (R,) each restart's best loss so far
+    since = np.zeros(opts.restarts, dtype=np.int64)  # (R,) steps since it improved
     while (opts.steps is None or step < opts.steps) and not tracker.out_of_time():
         # the schedules run over --steps, or else over the time budget
         frac = (step / max(1, opts.steps - 1) if opts.steps is not None
@@ -55,16 +60,25 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
                            sigma=anneal(*SIGMA, frac), explore=explore)
         machine = SoftMachine(sketch.image, config, inputs,
                               mem0=builder.memory(draw.hv, examples),
-                              control=builder.control(draw.hv, len(examples)))
+                              control=builder.control(draw.hv, len(examples)),
+                              surrogate=True)
         state = run_pure(machine, spec.max_cycles, check_every=CHECK_EVERY)
         per = loss(SoftRun.of(state, opts.restarts), examples)  # (R,)
         if per.requires_grad:
             _descend(optims, params, holes, reached, per, draw.logp)
         step += 1
-        proposed = np.concatenate([draw.picked, params.argmax()])  # (2R, H)
-        found, _ = tracker.offer(proposed, float(per.detach().mean()))
+        now = per.detach().cpu().numpy()  # (R,)
+        argmax = params.argmax()  # (R, H)
+        polish = neighbours(sketch, argmax[np.argsort(now)[:POLISH_RESTARTS]], params.reals)
+        found, _ = tracker.offer(np.concatenate([draw.picked, argmax, polish]), float(now.mean()))
         if found is not None:
             return
+        better = now < best_loss - 1e-9
+        best_loss = np.where(better, now, best_loss)
+        since = np.where(better, 0, since + 1)
+        stuck = np.flatnonzero(since >= PATIENCE)  # stagnant restarts start afresh
+        params.reinit(stuck)
+        best_loss[stuck], since[stuck] = np.inf, 0
 
 
 def _descend(optims, params: HoleParams, holes: list[int], reached: set[int], per,
@@ -94,4 +108,17 @@ def _descend(optims, params: HoleParams, holes: list[int], reached: set[int], pe
     for optim in optims:
         optim.step()
     params.clamp_()
+
+
+def neighbours(sketch, fillings: np.ndarray, reals) -> np.ndarray:
+    """Rounding a real hole is a choice: `fillings` (K, H) with each real hole moved by
+    ±1..±POLISH_REACH units, one hole at a time -> (K·2·reach·holes, H)."""
+    out = []
+    deltas = np.concatenate([np.arange(-POLISH_REACH, 0), np.arange(1, POLISH_REACH + 1)])
+    for i in reals:
+        moved = np.repeat(fillings, len(deltas), axis=0)  # (K·D, H)
+        moved[:, i] = np.clip(moved[:, i] + np.tile(deltas, len(fillings)), 0,
+                              sketch.holes[i].size - 1)
+        out.append(moved)
+    return np.concatenate(out) if out else fillings[:0]
 

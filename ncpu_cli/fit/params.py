@@ -58,14 +58,36 @@ class HoleParams:
         self.reals: dict[int, Tensor] = {}
         kw = {"device": device, "dtype": dtype}
         for h in sketch.holes:
-            if self.categorical(h):
-                init = torch.randn(restarts, h.size, generator=gen, dtype=dtype) * 0.5
-                self.logits[h.index] = init.to(device).requires_grad_()
-            else:
-                u = torch.rand(restarts, generator=gen, dtype=dtype)
-                self.reals[h.index] = (h.lo + u * (h.size - 1)).to(**kw).requires_grad_()
+            target = self.logits if self.categorical(h) else self.reals
+            target[h.index] = self._fresh(h, restarts).to(**kw).requires_grad_()
+        self._optims: list[torch.optim.Optimizer] = []
         self._values = {i: torch.arange(h.size, **kw) + h.lo for i, h in
                         enumerate(sketch.holes) if self.categorical(h) and h.numeric}
+
+    def _fresh(self, h: Hole, count: int) -> Tensor:
+        """Initial parameters of `count` restarts: logits N(0, 1/4), or a value uniform
+        over the range."""
+        if self.categorical(h):
+            return torch.randn(count, h.size, generator=self.gen, dtype=self.dtype) * 0.5
+        u = torch.rand(count, generator=self.gen, dtype=self.dtype)
+        return h.lo + u * (h.size - 1)
+
+    def reinit(self, rows: np.ndarray) -> None:
+        """Start restarts `rows` afresh: new parameters, optimiser state cleared."""
+        if not len(rows):
+            return
+        idx = torch.as_tensor(rows, device=self.device)
+        with torch.no_grad():
+            for h in self.sketch.holes:
+                self.tensor(h.index)[idx] = self._fresh(h, len(rows)).to(self.device)
+        for optim in self._optims:
+            for state in optim.state.values():
+                for key, value in state.items():
+                    if torch.is_tensor(value) and value.dim() and value.shape[0] == self.restarts:
+                        if key == "step_size":  # Rprop: back to its initial step
+                            value[idx] = optim.param_groups[0]["lr"]
+                        else:
+                            value[idx] = 0
 
     @staticmethod
     def categorical(h: Hole) -> bool:
@@ -82,6 +104,7 @@ class HoleParams:
             size = self.sketch.holes[i].size
             out.append(torch.optim.Rprop([p], lr=max(1.0, size * 0.01), etas=(0.5, 1.2),
                                          step_sizes=(0.05, max(2.0, size * 0.25))))
+        self._optims = out
         return out
 
     def argmax(self) -> np.ndarray:

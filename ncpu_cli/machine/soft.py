@@ -161,7 +161,8 @@ class SoftMachine:
     tensors (they may require grad) that replace the initial registers (after
     reset and presets), the initial memory and the input streams; ``control``
     a control table built already (``build_control`` or ``fit.control``, one row
-    set per program or shared; its table may require grad) instead of `image`'s."""
+    set per program or shared; its table may require grad) instead of `image`'s;
+    ``surrogate``: straight-through gradients for or/xor/shifts (``soft_alu``)."""
 
     def __init__(
         self,
@@ -173,6 +174,7 @@ class SoftMachine:
         mem0: Tensor | None = None,
         input0: Tensor | None = None,
         control: ControlTable | None = None,
+        surrogate: bool = False,
     ):
         device, dtype = check_config(config)
         inputs = list(inputs)
@@ -255,6 +257,7 @@ class SoftMachine:
             guard=ctl.has("store") or bool(patched.any()),
             mem_head=ctl.has("load") or ctl.has("store"),
             jump_head=ctl.has("jal") or ctl.has("jalr") or ctl.has("branch"),
+            surrogate=surrogate,
             leaky=config.addressing == "softmax" or (
                 config.addressing == "sparsemax" and float(config.temperature) > 1),
         )

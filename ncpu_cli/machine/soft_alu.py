@@ -10,6 +10,13 @@ exactly; float32 only up to 2^24).  Three kinds of operation:
   *rounded* integers, so they are exact at the hard limit but carry **no
   gradient** (a step function has none worth having).
 
+With ``surrogate=True`` (what ``ncpu fit`` runs) some threshold functions get a
+straight-through gradient while their values stay exact: ``or`` and ``xor`` the
+gradient of ``a + b`` (equal where the bits of a and b do not overlap), ``shl``
+that of ``a·2^k`` and ``shr``/``sar`` that of ``a·2^-k`` (k = the rounded shift
+amount, which itself gets none).  ``and``, ``div``, ``rem`` and the compares keep
+none.
+
 The wrap to signed 32 bits is ``v - 2^32·floor((v + 2^31) / 2^32)`` with the
 floor detached: the identity for the gradient wherever the value stays in
 range, exact modular arithmetic for the value.
@@ -96,7 +103,19 @@ _THRESHOLD = {
 }
 
 
-def sources(fns: tuple[str, ...], a: Tensor, b: Tensor) -> Tensor:
+def _surrogate(fn: str, exact: Tensor, a: Tensor, b: Tensor, bi: Tensor) -> Tensor:
+    """`exact` (int64) as a real value with the straight-through gradient of `fn` (above)."""
+    value = exact.to(a.dtype)
+    if fn in ("or", "xor"):
+        return straight_through(value, a + b)
+    scale = torch.exp2((bi & 31).to(a.dtype))  # (B,) 2^k
+    return straight_through(value, a * scale if fn == "shl" else a / scale)
+
+
+SURROGATE = ("or", "xor", "shl", "shr", "sar")  # the functions `surrogate=True` changes
+
+
+def sources(fns: tuple[str, ...], a: Tensor, b: Tensor, surrogate: bool = False) -> Tensor:
     """Results of the non-linear ALU functions `fns` on ``(a, b)``.  (B,), (B,) -> (len(fns), B)"""
     if not fns:
         return a.new_zeros((0,) + a.shape)
@@ -108,8 +127,9 @@ def sources(fns: tuple[str, ...], a: Tensor, b: Tensor) -> Tensor:
             continue
         if ai is None:
             ai, bi = to_int(torch.stack([a, b])).unbind(0)  # both operands in one pass
-        out.append(_THRESHOLD[fn](ai, bi))
-    if "mul" not in fns:  # all integer results: one conversion
+        exact = _THRESHOLD[fn](ai, bi)
+        out.append(_surrogate(fn, exact, a, b, bi) if surrogate and fn in SURROGATE else exact)
+    if "mul" not in fns and not (surrogate and set(fns) & set(SURROGATE)):
         return torch.stack(out).to(a.dtype)
     return torch.stack([o if o.is_floating_point() else o.to(a.dtype) for o in out])
 

@@ -89,6 +89,7 @@ class Kernel:
     mem_head: bool  # the image has loads or stores
     jump_head: bool  # the image has jal, jalr or branches
     leaky: bool = False  # pointers spread a common weight over every slot (Affine)
+    surrogate: bool = False  # straight-through gradients for or/xor/shifts (soft_alu)
 
     def norm(self, scores: Tensor) -> Tensor:
         return normaliser(self.mode, self.tau)(scores)
@@ -216,7 +217,7 @@ def soft_step(
     imm_alu = col("imm_alu")  # (B,)
     parts = [soft_alu.linear(a, b, imm_alu, k.linear_map), col("const").unsqueeze(0)]  # (3, B), (1, B)
     if ctl.fns:
-        parts.append(soft_alu.sources(ctl.fns, a, b + imm_alu))  # (fns, B) b: rb or imm
+        parts.append(soft_alu.sources(ctl.fns, a, b + imm_alu, k.surrogate))  # (fns, B) b: rb or imm
     first = cols["src:" + LINEAR[0]]
     n_src = 4 + len(ctl.fns)
     u = torch.linalg.vecdot(f[first: first + n_src], torch.cat(parts), dim=0)  # (B,)
