@@ -22,7 +22,8 @@ def progress_text(p: Progress, method: str) -> str:
 def summary_line(r: FitResult) -> str:
     verdict = "solved" if r.solved else "not solved (budget spent)"
     held = f", holdout {r.holdout_passed}/{r.holdout_total}" if r.holdout_total else ""
-    return (f"{verdict} by {r.method} in {r.steps} steps, {r.seconds:.1f} s: examples "
+    steps = f"{r.steps} step" + ("" if r.steps == 1 else "s")
+    return (f"{verdict} by {r.method} in {steps}, {r.seconds:.1f} s: examples "
             f"{r.examples_passed}/{r.examples_total}{held}; {r.candidates:,} fillings checked "
             f"exactly (space {r.space:,})")
 
