@@ -66,6 +66,10 @@ def fit_command(
         Estimator.hybrid, "--estimator", case_sensitive=False, rich_help_panel=SEARCH,
         help="Gradient estimator: hybrid (straight-through + score function), straight, "
              "relaxed (softmax mixture, annealed τ)."),
+    categorical_max: int = typer.Option(
+        16, "--categorical-max", min=1, rich_help_panel=SEARCH,
+        help="Gradient: a numeric hole with at most this many candidates is a categorical, "
+             "a wider one a real value rounded when run."),
     max_candidates: int = typer.Option(
         DEFAULT_MAX_CANDIDATES, "--max-candidates", min=1, rich_help_panel=SEARCH,
         help="enumerate refuses a sketch with more fillings than this."),
@@ -100,7 +104,7 @@ def fit_command(
     opts = FitOptions(method=method.value if method is not Method.all else "gradient",
                       restarts=restarts, steps=steps, time_limit=time_limit, seed=seed,
                       device=device.value, estimator=estimator.value,
-                      max_candidates=max_candidates)
+                      max_candidates=max_candidates, categorical_max=categorical_max)
     from ncpu_cli.fit import check_options, fit, load_spec  # torch and the engines: only now
 
     check_options(opts)

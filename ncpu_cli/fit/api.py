@@ -32,6 +32,8 @@ def check_options(opts: FitOptions) -> None:
         raise FitError(f"--time-limit must be a positive number of seconds, got {opts.time_limit}")
     if opts.estimator not in ESTIMATORS:
         raise FitError(f"unknown estimator `{opts.estimator}` (choose {', '.join(ESTIMATORS)})")
+    if opts.categorical_max < 1:
+        raise FitError(f"--categorical-max must be at least 1, got {opts.categorical_max}")
     if opts.max_candidates < 1:
         raise FitError(f"--max-candidates must be at least 1, got {opts.max_candidates}")
 

@@ -42,7 +42,8 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
     gen = torch.Generator().manual_seed(opts.seed)
     builder = ControlBuilder(sketch, opts.addressing, opts.temperature, device=device,
                              dtype=dtype)
-    params = HoleParams(sketch, opts.restarts, gen, device=device, dtype=dtype)
+    params = HoleParams(sketch, opts.restarts, gen, device=device, dtype=dtype,
+                        categorical_max=opts.categorical_max)
     optims = params.optimisers(opts.lr)
     examples = list(spec.examples)
     inputs = [ex.inp for _ in range(opts.restarts) for ex in examples]

@@ -25,3 +25,4 @@ class FitOptions:
     dtype: str = "float64"
     gumbel: bool = True  # gradient, relaxed: Gumbel noise on the logits
     max_candidates: int = DEFAULT_MAX_CANDIDATES  # enumerate: the largest space it takes
+    categorical_max: int = 16  # gradient: numeric holes with more candidates are real values

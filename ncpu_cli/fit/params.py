@@ -34,7 +34,8 @@ from torch import Tensor
 from ncpu_cli.fit.control import HoleValues
 from ncpu_cli.fit.sketch import Hole, Sketch
 
-CATEGORICAL_MAX = 16  # numeric holes with more candidates are real values
+CATEGORICAL_MAX = 16  # numeric holes with more candidates are real values (docs/fit.md:
+# a 16-entry table of 0..255 bytes fits as reals, not as 256-way categoricals)
 ESTIMATORS = ("hybrid", "straight", "relaxed")
 
 
@@ -51,8 +52,10 @@ class HoleParams:
     """Parameters of R restarts: logits (R, K) or a real value (R,) per hole."""
 
     def __init__(self, sketch: Sketch, restarts: int, gen: torch.Generator, *,
-                 device: torch.device, dtype: torch.dtype):
+                 device: torch.device, dtype: torch.dtype,
+                 categorical_max: int = CATEGORICAL_MAX):
         self.sketch, self.restarts, self.gen = sketch, restarts, gen
+        self.categorical_max = categorical_max
         self.device, self.dtype = device, dtype
         self.logits: dict[int, Tensor] = {}
         self.reals: dict[int, Tensor] = {}
@@ -89,9 +92,8 @@ class HoleParams:
                         else:
                             value[idx] = 0
 
-    @staticmethod
-    def categorical(h: Hole) -> bool:
-        return not h.numeric or h.size <= CATEGORICAL_MAX
+    def categorical(self, h: Hole) -> bool:
+        return not h.numeric or h.size <= self.categorical_max
 
     def optimisers(self, lr: float) -> list[torch.optim.Optimizer]:
         """Adam on the logits (step `lr`); Rprop on the real holes: a sign-driven step per
