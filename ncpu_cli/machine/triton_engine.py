@@ -35,6 +35,7 @@ DEFAULT_CYCLES_PER_LAUNCH = 256  # unmeasured: see the module docstring
 CHECK_EVERY = 4  # launches between host checks ("all stopped?", output growth) on CUDA
 CUDA_BLOCK = 128  # programs per program instance on CUDA (4 warps); unmeasured
 INTERPRET_BLOCK = 1024  # the interpreter runs instances one after another: fewer, wider
+INNER = 8  # cycles between the kernel's "any lane still running?" checks (fewer if K is)
 OUT_START = 16  # output words per program before the buffer first grows
 INSTALL = "pip install 'ncpu[cuda]'"
 INTERPRET_HINT = ("set TRITON_INTERPRET=1 to run the Triton kernel on the CPU (slow; for "
@@ -124,8 +125,8 @@ class TritonMachine(NativeMachine):
             d["mem"], d["regs"], d["pc"], d["status"], d["reason"], d["cycles"], d["out"],
             d["out_len"], d["inp"], d["in_len"], d["in_pos"], d["eof"], d["dec"],
             B, N, d["out"].shape[1], d["inp"].shape[1], self.config.max_cycles,
-            self.config.max_out, k, INP_SHARED=bool(s.inp_shared), NREG=d["regs"].shape[1],
-            BLOCK=block, **tk.field_args())
+            self.config.max_out, k, INNER=min(INNER, k), INP_SHARED=bool(s.inp_shared),
+            NREG=d["regs"].shape[1], BLOCK=block, **tk.field_args())
 
     def _grow_out(self) -> None:
         import torch

@@ -74,8 +74,10 @@ C_NE = tl.constexpr(nk.C_NE)
 C_LT = tl.constexpr(nk.C_LT)
 C_GE = tl.constexpr(nk.C_GE)
 C_LTU = tl.constexpr(nk.C_LTU)
+assert set(nk.ALU_FNS) - {"add", "sub", "mul", "div", "rem", "and", "or", "xor", "shl", "shr",
+                          "sar", "slt"} == {"sltu"}, "the kernel selects every ALU function"
+assert set(nk.CONDS) - {"eq", "ne", "lt", "ge", "ltu"} == {"geu"}, "and every condition"
 LUI_SHIFT = tl.constexpr(10)  # ISA.md: lui rd = imm22 << 10
-INNER = tl.constexpr(8)  # cycles between the "is any lane still running?" checks
 
 # Packed decode word: kind | fn << 4 | imm lo << 8 | imm width << 16 | signed << 24.
 P_FN, P_LO, P_WIDTH, P_SIGNED = 4, 8, 16, 24
@@ -103,14 +105,16 @@ def field_args() -> dict:
 @triton.jit
 def run_lanes(mem, regs, pc_p, status_p, reason_p, cycles_p, out, out_len_p, inp, in_len_p,
                in_pos_p, eof_p, dec, B, N, OUT_CAP, IN_W, max_cycles, max_out, K,
-               INP_SHARED: tl.constexpr, NREG: tl.constexpr, BLOCK: tl.constexpr,
+               INNER: tl.constexpr, INP_SHARED: tl.constexpr, NREG: tl.constexpr,
+               BLOCK: tl.constexpr,
                OP_LO: tl.constexpr, OP_MASK: tl.constexpr, RD_LO: tl.constexpr,
                RA_LO: tl.constexpr, RB_LO: tl.constexpr, REG_MASK: tl.constexpr):
     """Run lanes pid*BLOCK .. +BLOCK for at most K more cycles each (see the module doc).
 
     mem (B, N) int32, regs (B, NREG) int32, pc/status/reason (B,) int32, cycles (B,)
     int64, out (B, OUT_CAP) int32, out_len (B,) int32, inp (B or 1, IN_W) int32,
-    in_len (B or 1,) int32, in_pos (B,) int32, eof (B,) int32, dec (2^opbits,) int32."""
+    in_len (B or 1,) int32, in_pos (B,) int32, eof (B,) int32, dec (2^opbits,) int32.
+    The lanes run INNER cycles between two "is any lane still running?" checks."""
     pid = tl.program_id(0)
     lane = pid * BLOCK + tl.arange(0, BLOCK)  # (BLOCK,)
     live = lane < B
@@ -154,8 +158,40 @@ def run_lanes(mem, regs, pc_p, status_p, reason_p, cycles_p, out, out_len_p, inp
                        axis=1)
             # every result, selected by kind and fn
             is_alu = (kind == K_ALU) | (kind == K_ALUI)
-            v = _alu(fn, a, tl.where(kind == K_ALU, b, imm))
-            taken = _taken(fn, a, b)
+            c = tl.where(kind == K_ALU, b, imm)  # the ALU's second operand
+            ua = a.to(tl.uint32, bitcast=True)
+            uc = c.to(tl.uint32, bitcast=True)
+            sh = (c & 31).to(tl.uint32)
+            # division on magnitudes (|INT_MIN| = 2^31 fits uint32); by 1 where c = 0
+            neg_a = a < 0
+            neg_c = c < 0
+            ma = tl.where(neg_a, tl.sub(0, a, sanitize_overflow=False), a)
+            mc = tl.where(neg_c, tl.sub(0, c, sanitize_overflow=False), c)
+            mc = tl.where(c == 0, 1, mc).to(tl.uint32, bitcast=True)
+            q = (ma.to(tl.uint32, bitcast=True) // mc).to(tl.int32, bitcast=True)
+            r = (ma.to(tl.uint32, bitcast=True) % mc).to(tl.int32, bitcast=True)
+            q = tl.where(neg_a != neg_c, tl.sub(0, q, sanitize_overflow=False), q)
+            r = tl.where(neg_a, tl.sub(0, r, sanitize_overflow=False), r)
+            v = (ua < uc).to(tl.int32)  # sltu: the one function not selected below
+            v = tl.where(fn == F_ADD, tl.add(a, c, sanitize_overflow=False), v)
+            v = tl.where(fn == F_SUB, tl.sub(a, c, sanitize_overflow=False), v)
+            v = tl.where(fn == F_MUL, tl.mul(a, c, sanitize_overflow=False), v)
+            v = tl.where(fn == F_DIV, tl.where(c == 0, -1, q), v)
+            v = tl.where(fn == F_REM, tl.where(c == 0, a, r), v)
+            v = tl.where(fn == F_AND, a & c, v)
+            v = tl.where(fn == F_OR, a | c, v)
+            v = tl.where(fn == F_XOR, a ^ c, v)
+            v = tl.where(fn == F_SHL, (ua << sh).to(tl.int32, bitcast=True), v)
+            v = tl.where(fn == F_SHR, (ua >> sh).to(tl.int32, bitcast=True), v)
+            v = tl.where(fn == F_SAR, a >> sh.to(tl.int32), v)
+            v = tl.where(fn == F_SLT, (a < c).to(tl.int32), v)
+            # branch conditions (fn holds the condition code for branches)
+            ub = b.to(tl.uint32, bitcast=True)
+            taken = tl.where(fn == C_EQ, a == b, ua >= ub)  # geu: the one not selected below
+            taken = tl.where(fn == C_NE, a != b, taken)
+            taken = tl.where(fn == C_LT, a < b, taken)
+            taken = tl.where(fn == C_GE, a >= b, taken)
+            taken = tl.where(fn == C_LTU, ua < ub, taken)
             is_load = kind == K_LOAD
             is_mem = is_load | (kind == K_STORE)
             is_in = kind == K_IN
@@ -209,49 +245,3 @@ def run_lanes(mem, regs, pc_p, status_p, reason_p, cycles_p, out, out_len_p, inp
     tl.store(out_len_p + lane, ol, mask=live)
     tl.store(in_pos_p + lane, ip, mask=live)
     tl.store(eof_p + lane, eof, mask=live)
-
-
-@triton.jit
-def _alu(fn, a, b):
-    """fn(a, b) on int32 lanes, every function computed and one selected. Wrapping
-    arithmetic says sanitize_overflow=False: the interpreter would assert on a wrap."""
-    ua = a.to(tl.uint32, bitcast=True)
-    ub = b.to(tl.uint32, bitcast=True)
-    sh = (b & 31).to(tl.uint32)
-    # division on magnitudes (|INT_MIN| = 2^31 fits uint32); rb = 0 divides by 1, replaced
-    neg_a = a < 0
-    neg_b = b < 0
-    ma = tl.where(neg_a, tl.sub(0, a, sanitize_overflow=False), a).to(tl.uint32, bitcast=True)
-    mb = tl.where(neg_b, tl.sub(0, b, sanitize_overflow=False), b).to(tl.uint32, bitcast=True)
-    mb = tl.where(b == 0, 1, mb)
-    q = (ma // mb).to(tl.int32, bitcast=True)
-    r = (ma % mb).to(tl.int32, bitcast=True)
-    q = tl.where(neg_a != neg_b, tl.sub(0, q, sanitize_overflow=False), q)
-    r = tl.where(neg_a, tl.sub(0, r, sanitize_overflow=False), r)
-    v = (ua < ub).to(tl.int32)  # F_SLTU, the last function
-    v = tl.where(fn == F_ADD, tl.add(a, b, sanitize_overflow=False), v)
-    v = tl.where(fn == F_SUB, tl.sub(a, b, sanitize_overflow=False), v)
-    v = tl.where(fn == F_MUL, tl.mul(a, b, sanitize_overflow=False), v)
-    v = tl.where(fn == F_DIV, tl.where(b == 0, -1, q), v)
-    v = tl.where(fn == F_REM, tl.where(b == 0, a, r), v)
-    v = tl.where(fn == F_AND, a & b, v)
-    v = tl.where(fn == F_OR, a | b, v)
-    v = tl.where(fn == F_XOR, a ^ b, v)
-    v = tl.where(fn == F_SHL, (ua << sh).to(tl.int32, bitcast=True), v)
-    v = tl.where(fn == F_SHR, (ua >> sh).to(tl.int32, bitcast=True), v)
-    v = tl.where(fn == F_SAR, a >> sh.to(tl.int32), v)
-    v = tl.where(fn == F_SLT, (a < b).to(tl.int32), v)
-    return v
-
-
-@triton.jit
-def _taken(cond, a, b):
-    """Branch condition `cond` on int32 lanes."""
-    ua = a.to(tl.uint32, bitcast=True)
-    ub = b.to(tl.uint32, bitcast=True)
-    t = tl.where(cond == C_EQ, a == b, ua >= ub)  # default: geu
-    t = tl.where(cond == C_NE, a != b, t)
-    t = tl.where(cond == C_LT, a < b, t)
-    t = tl.where(cond == C_GE, a >= b, t)
-    t = tl.where(cond == C_LTU, ua < ub, t)
-    return t
