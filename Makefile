@@ -6,15 +6,20 @@ VENV   ?= .venv
 #   make test TORCH='torch==2.13.0 --index-url <your index>'
 TORCH  ?= torch==2.13.0
 BIN    := $(VENV)/bin
+# CUDA=1 also installs the [cuda] extra (triton, for --engine triton); pair it with a
+# CUDA build of torch in TORCH.
+CUDA   ?=
+comma  := ,
+EXTRAS := dev$(if $(CUDA),$(comma)cuda)
 PYTEST_ARGS ?=
 
-.PHONY: demo test fuzz bench bench-asm fit-bench lint isa-docs clean
+.PHONY: demo test fuzz bench bench-asm fit-bench gpu-check lint isa-docs clean
 
 $(BIN)/ncpu: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[$(EXTRAS)]'
 	@touch $@
 
 demo: $(BIN)/ncpu
@@ -53,6 +58,12 @@ FIT_TIME ?= 60
 fit-bench: $(BIN)/ncpu
 	-$(BIN)/ncpu fit --suite programs/fit --method all --time-limit $(FIT_TIME)
 	$(BIN)/ncpu bench fit
+
+# On a machine with one CUDA GPU: the CUDA and Triton tests and `ncpu bench engines
+# --device cuda --json > gpu-bench.json`, in under 6 minutes. Installs nothing (no
+# dependency on the venv target): build the venv first with CUDA=1 and a CUDA TORCH.
+gpu-check:
+	scripts/gpu-check.sh $(BIN) gpu-bench.json
 
 bench-asm: $(BIN)/ncpu
 	$(BIN)/ncpu bench asm
