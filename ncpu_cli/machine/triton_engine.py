@@ -33,7 +33,8 @@ from ncpu_cli.machine.result import ProgramResult
 
 DEFAULT_CYCLES_PER_LAUNCH = 256  # unmeasured: see the module docstring
 CHECK_EVERY = 4  # launches between host checks ("all stopped?", output growth) on CUDA
-CUDA_BLOCK = 128  # programs per program instance on CUDA (4 warps); unmeasured
+CUDA_BLOCK = 128  # programs per program instance on CUDA: one per thread; unmeasured
+CUDA_WARPS = 4  # 96 registers a thread for sm_90 (ptxas), no shuffles: rows stay in a thread
 INTERPRET_BLOCK = 1024  # the interpreter runs instances one after another: fewer, wider
 INNER = 8  # cycles between the kernel's "any lane still running?" checks (fewer if K is)
 OUT_START = 16  # output words per program before the buffer first grows
@@ -121,12 +122,14 @@ class TritonMachine(NativeMachine):
         block = INTERPRET_BLOCK if tk.INTERPRET else CUDA_BLOCK
         B, N = d["mem"].shape
         grid = ((B + block - 1) // block,)
+        # compile options (the interpreter takes none); no floating point to fuse
+        options = {} if tk.INTERPRET else {"num_warps": CUDA_WARPS, "enable_fp_fusion": False}
         tk.run_lanes[grid](
             d["mem"], d["regs"], d["pc"], d["status"], d["reason"], d["cycles"], d["out"],
             d["out_len"], d["inp"], d["in_len"], d["in_pos"], d["eof"], d["dec"],
             B, N, d["out"].shape[1], d["inp"].shape[1], self.config.max_cycles,
             self.config.max_out, k, INNER=min(INNER, k), INP_SHARED=bool(s.inp_shared),
-            NREG=d["regs"].shape[1], BLOCK=block, **tk.field_args())
+            NREG=d["regs"].shape[1], BLOCK=block, **tk.field_args(), **options)
 
     def _grow_out(self) -> None:
         import torch

@@ -80,7 +80,11 @@ assert set(nk.CONDS) - {"eq", "ne", "lt", "ge", "ltu"} == {"geu"}, "and every co
 LUI_SHIFT = tl.constexpr(10)  # ISA.md: lui rd = imm22 << 10
 
 # Packed decode word: kind | fn << 4 | imm lo << 8 | imm width << 16 | signed << 24.
-P_FN, P_LO, P_WIDTH, P_SIGNED = 4, 8, 16, 24
+PACK = {"fn": 4, "lo": 8, "width": 16, "signed": 24}
+P_FN = tl.constexpr(PACK["fn"])
+P_LO = tl.constexpr(PACK["lo"])
+P_WIDTH = tl.constexpr(PACK["width"])
+P_SIGNED = tl.constexpr(PACK["signed"])
 _knobs = getattr(triton, "knobs", None)  # triton >= 3.3; older ones read the variable
 INTERPRET = (bool(_knobs.runtime.interpret) if _knobs is not None
              else os.environ.get("TRITON_INTERPRET", "0") not in ("", "0"))
@@ -90,8 +94,9 @@ def decode_table() -> np.ndarray:
     """(2^opbits,) int32: each opcode's packed decode word (illegal opcodes: 0)."""
     dec, _fields = nk.decode_tables()
     width = np.array([int(m).bit_length() for m in dec[:, nk.D_IMM_MASK]], dtype=np.int64)
-    packed = (dec[:, nk.D_KIND] | dec[:, nk.D_FN] << P_FN | dec[:, nk.D_IMM_LO] << P_LO
-              | width << P_WIDTH | (dec[:, nk.D_IMM_SIGN] != 0).astype(np.int64) << P_SIGNED)
+    signed = (dec[:, nk.D_IMM_SIGN] != 0).astype(np.int64)
+    packed = (dec[:, nk.D_KIND] | dec[:, nk.D_FN] << PACK["fn"] | dec[:, nk.D_IMM_LO] << PACK["lo"]
+              | width << PACK["width"] | signed << PACK["signed"])
     return packed.astype(np.int32)
 
 
@@ -245,3 +250,24 @@ def run_lanes(mem, regs, pc_p, status_p, reason_p, cycles_p, out, out_len_p, inp
     tl.store(out_len_p + lane, ol, mask=live)
     tl.store(in_pos_p + lane, ip, mask=live)
     tl.store(eof_p + lane, eof, mask=live)
+
+
+def compile_ahead(capability: int = 90, block: int = 128, inner: int = 8, shared: bool = False):
+    """Compile `run_lanes` for an NVIDIA GPU of this compute capability without one being
+    present (Triton's ahead-of-time path; needs TRITON_INTERPRET unset at import). The
+    tests use it to check that the compiled kernel builds, which the interpreter cannot."""
+    from triton.backends.compiler import GPUTarget
+    from triton.compiler import ASTSource, compile
+
+    ptrs = ["mem", "regs", "pc_p", "status_p", "reason_p", "cycles_p", "out", "out_len_p", "inp",
+            "in_len_p", "in_pos_p", "eof_p", "dec"]
+    sig = {name: "*i64" if name == "cycles_p" else "*i32" for name in ptrs}
+    sig.update({name: "i32" for name in ("B", "N", "OUT_CAP", "IN_W", "max_out", "K")})
+    sig["max_cycles"] = "i64"
+    const = dict(INNER=inner, INP_SHARED=shared, NREG=nk.decode_tables()[1][5] + 1,
+                 BLOCK=block, **field_args())
+    names = list(run_lanes.arg_names)
+    sig = {name: sig.get(name, "constexpr") for name in names}
+    src = ASTSource(fn=run_lanes, signature=sig,
+                    constexprs={(names.index(k),): int(v) for k, v in const.items()})
+    return compile(src, target=GPUTarget("cuda", capability, 32), options={"num_warps": 4, "enable_fp_fusion": False})
