@@ -79,7 +79,8 @@ class ControlBuilder:
         self.uses = self.ctl.uses[0]  # (S+1, 5) shared: the choices of a hole share one format
 
     def control(self, hv: HoleValues, repeat: int) -> ControlTable:
-        """Control table (R·repeat, S+1, F): restart r's table for programs r·repeat.."""
+        """Control table (R, S+1, F) for R·repeat programs: restart r's serves programs
+        r·repeat .. r·repeat + repeat - 1."""
         r_count = _restarts(hv)
         table = self.ref.unsqueeze(0).expand(r_count, -1, -1)  # (R, S+1, F)
         addrs, parts = [], []
@@ -95,8 +96,8 @@ class ControlBuilder:
         if parts:
             idx = torch.as_tensor(addrs, device=self.device)
             table = table.index_add(1, idx, torch.stack(parts, dim=1))  # (R, S+1, F)
-        table = table.repeat_interleave(repeat, dim=0)  # (R·repeat, S+1, F)
-        uses = self.uses.unsqueeze(0).expand(table.shape[0], -1, -1)
+        # one table per restart serves its `repeat` consecutive programs (mix_rows)
+        uses = self.uses.unsqueeze(0).expand(r_count * repeat, -1, -1)  # (R·repeat, S+1, 5)
         return replace(self.ctl, table=table, uses=uses, table_t=None)
 
     def memory(self, hv: HoleValues, examples: list[Example]) -> Tensor:

@@ -19,7 +19,7 @@ from ncpu_cli.fit.options import FitOptions
 from ncpu_cli.fit.params import ESTIMATORS, HoleParams, anneal
 from ncpu_cli.fit.search import Tracker
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.soft import SoftMachine, check_config, run_pure
+from ncpu_cli.machine.soft import SoftMachine, check_config, cpu_threads, run_pure
 
 TAU = (2.0, 0.05)  # relaxed: softmax temperature, soft to sharp
 SIGMA = (0.25, 0.001)  # real holes: sampling noise as a fraction of the range
@@ -66,7 +66,8 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
         state = run_pure(machine, spec.max_cycles, check_every=CHECK_EVERY)
         per = loss(SoftRun.of(state, opts.restarts), examples)  # (R,)
         if per.requires_grad:
-            _descend(optims, params, holes, reached, per, draw.logp)
+            with cpu_threads(device):
+                _descend(optims, params, holes, reached, per, draw.logp)
         step += 1
         now = per.detach().cpu().numpy()  # (R,)
         argmax = params.argmax()  # (R, H)

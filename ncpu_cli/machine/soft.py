@@ -141,6 +141,12 @@ class _cpu_threads:
         return False
 
 
+def cpu_threads(device: torch.device) -> _cpu_threads:
+    """Context: torch's intra-op threads as the soft machine steps with (for callers that
+    run its backward pass, like ``ncpu fit``)."""
+    return _cpu_threads(device)
+
+
 def check_config(config: MachineConfig) -> tuple[torch.device, torch.dtype]:
     """Validate the soft-mode parts of `config`; returns (device, dtype)."""
     if config.dtype not in DTYPES:
@@ -199,8 +205,9 @@ class SoftMachine:
         norm = normaliser(config.addressing, config.temperature)
         ctl = control if control is not None else build_control(
             image, n, norm, device=device, dtype=dtype)
-        if ctl.per_program and ctl.table.shape[0] != b_sz:
-            raise RunError(f"a control table for {ctl.table.shape[0]} programs, not {b_sz}")
+        if ctl.per_program and b_sz % ctl.table.shape[0]:
+            raise RunError(f"a control table for {ctl.table.shape[0]} programs (or groups), "
+                           f"not {b_sz}")
 
         # reset, then presets (as the reference interpreter does)
         regs = torch.zeros(b_sz, NREG, dtype=torch.float64)  # (B, 16) built on the host
@@ -436,6 +443,10 @@ class SoftMachine:
         k = self.kernel
         ctl = k.ctl
         if ctl.per_program:
+            live = s.run.shape[0]
+            if ctl.table.shape[0] != live:  # one table per group: one per program first
+                group = live // ctl.table.shape[0]
+                ctl = replace(ctl, table=ctl.table.repeat_interleave(group, dim=0))
             ctl = replace(ctl, table=ctl.table.index_select(0, keep),
                           uses=ctl.uses.index_select(0, keep))
         self.kernel = replace(k, ctl=ctl, in_vals=k.in_vals.index_select(0, keep),

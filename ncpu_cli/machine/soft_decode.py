@@ -103,8 +103,9 @@ def mix_rows(pc: Tensor, table: Tensor, table_t: Tensor | None = None, *,
              ) -> tuple[Tensor, Tensor | None]:
     """``pc @ table`` transposed, with the rows past the image folded into the last one.
 
-    pc (B, N); table (S+1, F) shared (``table_t`` its (F, S+1) transpose) or
-    (B, S+1, F) one per program -> ``(f (F, B), rest (B,))``: one row of f per column,
+    pc (B, N); table (S+1, F) shared (``table_t`` its (F, S+1) transpose),
+    (B, S+1, F) one per program, or (T, S+1, F) one per group of B/T consecutive
+    programs (a fit's restarts × examples) -> ``(f (F, B), rest (B,))``: one row of f per column,
     each contiguous; rest = ``Σ pc[:, S:]``, the mass past the image (None when the
     image fills memory).  `out`: an (F, B) buffer for f (shared table only).
     `offset` (B,): the distribution is ``pc + offset`` (a uniform part kept aside)."""
@@ -124,6 +125,10 @@ def mix_rows(pc: Tensor, table: Tensor, table_t: Tensor | None = None, *,
         lhs = table_t if table_t is not None else table.t()  # (F, S[+1])
         f = torch.mm(lhs, head.t(), out=out) if out is not None else torch.mm(lhs, head.t())
         return f, rest  # (F, B)
+    if table.shape[0] != head.shape[0]:  # G programs per table, consecutive: (T, S+1, F)
+        t_count, cols = table.shape[0], table.shape[-1]
+        grouped = head.reshape(t_count, -1, head.shape[-1])  # (T, G, S+1)
+        return torch.bmm(grouped, table).reshape(-1, cols).t().contiguous(), rest  # (F, B)
     if table.requires_grad:  # (a fit's tables) torch's bmm backward loops over tiny
         # per-program products on the CPU; the broadcast product is one op each way
         return (head.unsqueeze(-1) * table).sum(dim=1).t().contiguous(), rest  # (F, B)
