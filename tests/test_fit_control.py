@@ -17,7 +17,7 @@ from ncpu_cli.isa import to_signed
 from ncpu_cli.machine.addressing import normaliser
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.soft import SoftMachine, run_pure
-from ncpu_cli.machine.soft_decode import build_control
+from ncpu_cli.machine.soft_decode import build_control, mix_rows
 
 MEM = 32
 CPU, F64 = torch.device("cpu"), torch.float64
@@ -113,11 +113,16 @@ def test_restarts_and_repeat() -> None:
     hv = [hole_values(sketch, f) for f in (a, b)]
     both = HoleValues({i: torch.cat([hv[0].weights[i], hv[1].weights[i]]) for i in hv[0].weights},
                       {i: torch.cat([hv[0].values[i], hv[1].values[i]]) for i in hv[0].values})
-    table = builder.control(both, 3).table
-    assert table.shape[0] == 6
+    ctl = builder.control(both, 3)
+    assert ctl.table.shape[0] == 2 and ctl.uses.shape[0] == 6  # one table per restart
+    for r in range(2):
+        assert torch.equal(ctl.table[r], builder.control(hv[r], 1).table[0])
+    # and the soft fetch gives program p the rows of restart p // 3
+    pc = torch.zeros(6, sketch.mem_words, dtype=F64)
+    pc[:, 0] = 1  # every program at word 0
+    f, _ = mix_rows(pc, ctl.table)  # (F, 6)
     for p in range(6):
-        one = builder.control(hv[p // 3], 1).table[0]
-        assert torch.equal(table[p], one)
+        assert torch.equal(f[:, p], ctl.table[p // 3, 0])
 
 
 GRAD_SKETCH = "?{add,sub,xor} r3, r1, ??\naddi r4, r3, ??[-5:9]\nld r5, 4(r0)\nhalt\n.word ??[0:255]"
