@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -11,7 +12,15 @@ from typing import Optional
 import typer
 
 from ncpu_cli.cli import app
-from ncpu_cli.cli.common import EXIT_OK, EXIT_TIMEOUT, reports_errors, stderr, stdout, usage
+from ncpu_cli.cli.common import (
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    reported_errors,
+    reports_errors,
+    stderr,
+    stdout,
+    usage,
+)
 from ncpu_cli.fit.options import (
     DEFAULT_MAX_CANDIDATES,
     DEFAULT_RESTARTS,
@@ -105,7 +114,7 @@ def fit_command(
                       restarts=restarts, steps=steps, time_limit=time_limit, seed=seed,
                       device=device.value, estimator=estimator.value,
                       max_candidates=max_candidates, categorical_max=categorical_max)
-    from ncpu_cli.fit import check_options, fit, load_spec  # torch and the engines: only now
+    from ncpu_cli.fit import check_options  # torch and the engines: only now
 
     check_options(opts)
     if suite is None and (seeds != 1 or tasks is not None):
@@ -114,10 +123,38 @@ def fit_command(
         only = [t for t in tasks.split(",") if t.strip()] if tasks is not None else None
         _suite(suite, method, opts, json_, seeds, only)
         return
-    parsed = load_spec(spec)
-    if output is not None and output != "-" and parsed.sketch_path is not None \
-            and Path(output).resolve() == parsed.sketch_path.resolve():
-        usage(f"-o {output} is the sketch itself: write the filled program elsewhere")
+    from ncpu_cli.machine import distributed
+
+    session = None
+    try:
+        with reported_errors():
+            if distributed.launched():  # started by torchrun: this process is one rank
+                session = distributed.start(device.value)
+            code = _fit_one(spec, opts, output, json_, session)
+    except typer.Exit as done:
+        code = done.exit_code
+    if session is not None:
+        code = session.finish(code)
+    raise typer.Exit(code)
+
+
+def _fit_one(spec: str, opts: FitOptions, output: Optional[str], json_: bool, session) -> int:
+    """One spec; under torchrun each rank fits its share of the restarts (seed + rank), the
+    first verified solution stops every rank, and rank 0 prints the result."""
+    from ncpu_cli.fit import fit, load_spec
+    from ncpu_cli.fit.search import combine
+    from ncpu_cli.machine import distributed
+
+    with distributed.phase(session):
+        parsed = load_spec(spec)
+        if output is not None and output != "-" and parsed.sketch_path is not None \
+                and Path(output).resolve() == parsed.sketch_path.resolve():
+            usage(f"-o {output} is the sketch itself: write the filled program elsewhere")
+    stop_any = None
+    if session is not None:
+        share = distributed.share(opts.restarts, session.info.rank, session.info.world)
+        opts = replace(opts, restarts=max(1, len(share)), seed=opts.seed + session.info.rank)
+        stop_any = distributed.any_rank
     show = not json_ and stderr().is_terminal
     status = stderr().status("fitting…") if show else None
     report = None
@@ -128,10 +165,16 @@ def fit_command(
         report = lambda p: status.update(progress_text(p, opts.method))  # noqa: E731
     try:
         kw = {k: getattr(opts, k) for k in opts.__dataclass_fields__ if k != "method"}
-        result = fit(parsed, opts.method, report=report, **kw)
+        with distributed.phase(session):
+            result = fit(parsed, opts.method, report=report, stop_any=stop_any, **kw)
     finally:
         if status is not None:
             status.stop()
+    if session is not None:
+        everyone = distributed.gather(result)
+        if everyone is None:  # not rank 0: rank 0 prints
+            return EXIT_OK if result.solved else EXIT_TIMEOUT
+        result = combine(everyone)
     if json_:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
     else:
@@ -142,7 +185,7 @@ def fit_command(
         else:
             write_atomic(output, result.program)
         stderr().print(summary_line(result), highlight=False)
-    raise typer.Exit(EXIT_OK if result.solved else EXIT_TIMEOUT)
+    return EXIT_OK if result.solved else EXIT_TIMEOUT
 
 
 def _suite(folder: str, method: Method, opts: FitOptions, json_: bool, seeds: int,

@@ -39,18 +39,21 @@ def check_options(opts: FitOptions) -> None:
 
 
 def fit(spec: FitSpec | str | Path, method: str = "gradient", *, loss: Loss | None = None,
-        report: Report | None = None, **options) -> FitResult:
+        report: Report | None = None, stop_any=None, **options) -> FitResult:
     """Fill the holes of `spec`'s sketch (a FitSpec or a spec file's path).
 
     `options`: the fields of FitOptions (restarts, steps, time_limit, seed, device,
     estimator, ...). `loss(run, examples) -> (R,)` replaces the gradient method's loss
-    (see ``ncpu_cli.fit.loss``). Raises FitError / AsmError on a bad spec or sketch."""
+    (see ``ncpu_cli.fit.loss``). `stop_any(flag) -> bool`: a collective "does any rank
+    stop?" (torchrun; every step asks it). Raises FitError / AsmError on a bad spec or
+    sketch."""
     if not isinstance(spec, FitSpec):
         spec = load_spec(spec)
     opts = replace(FitOptions(), method=method, **options)
     check_options(opts)
     sketch = Sketch(spec)
     tracker = Tracker(spec, sketch, Checker(sketch, spec, device=opts.device), opts, report)
+    tracker.stop_any = stop_any
     if method == "gradient":
         fit_gradient(tracker, loss)
     elif method == "evolve":

@@ -41,9 +41,7 @@ def fit_enumerate(tracker: Tracker) -> None:
     space = sketch.space
     if space > opts.max_candidates:
         raise SpaceTooLarge(space, opts.max_candidates)
-    for start in range(0, space, BATCH):
-        if tracker.out_of_time() or (opts.steps is not None and tracker.steps >= opts.steps):
-            return
-        found, _ = tracker.offer(fillings_at(sketch, start, min(space, start + BATCH)))
-        if found is not None:
-            return
+    start = 0
+    while tracker.keep_going(exhausted=start >= space):
+        tracker.offer(fillings_at(sketch, start, min(space, start + BATCH)))
+        start += BATCH

@@ -47,12 +47,8 @@ def fit_evolve(tracker: Tracker) -> None:
     rng = np.random.default_rng(opts.seed)
     size = max(2, opts.restarts)
     pop = random_fillings(sketch, size, rng)
-    generation = 0
-    while (opts.steps is None or generation < opts.steps) and not tracker.out_of_time():
-        found, sc = tracker.offer(pop)
-        if found is not None:
-            return
-        generation += 1
+    while tracker.keep_going():
+        _, sc = tracker.offer(pop)
         order = np.lexsort((sc.distance, -sc.count))
         elite = pop[order[: max(1, int(size * ELITE))]]
         n_kids = size - len(elite)

@@ -52,7 +52,7 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
     reached: set[int] = set()  # holes the pathwise gradient has reached (sticky)
     best_loss = np.full(opts.restarts, np.inf)  # (R,) each restart's best loss so far
     since = np.zeros(opts.restarts, dtype=np.int64)  # (R,) steps since it improved
-    while (opts.steps is None or step < opts.steps) and not tracker.out_of_time():
+    while tracker.keep_going():
         # the schedules run over --steps, or else over the time budget
         frac = (step / max(1, opts.steps - 1) if opts.steps is not None
                 else tracker.elapsed / opts.time_limit)
@@ -72,9 +72,7 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
         now = per.detach().cpu().numpy()  # (R,)
         argmax = params.argmax()  # (R, H)
         polish = neighbours(sketch, argmax[np.argsort(now)[:POLISH_RESTARTS]], params.reals)
-        found, _ = tracker.offer(np.concatenate([draw.picked, argmax, polish]), float(now.mean()))
-        if found is not None:
-            return
+        tracker.offer(np.concatenate([draw.picked, argmax, polish]), float(now.mean()))
         better = now < best_loss - 1e-9
         best_loss = np.where(better, now, best_loss)
         since = np.where(better, 0, since + 1)

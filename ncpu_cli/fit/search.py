@@ -52,6 +52,7 @@ class Tracker:
         self.candidates = 0
         self.steps = 0
         self._seen_holdout: set[bytes] = set()
+        self.stop_any: Callable[[bool], bool] | None = None  # torchrun: any rank stops
 
     @property
     def elapsed(self) -> float:
@@ -59,6 +60,14 @@ class Tracker:
 
     def out_of_time(self) -> bool:
         return self.elapsed >= self.options.time_limit
+
+    def keep_going(self, exhausted: bool = False) -> bool:
+        """Whether a method takes another step: no solution yet, time and --steps left, and
+        (`exhausted`) the method has more to try. Under torchrun every rank decides
+        together (`stop_any`), so the first rank that solves stops them all."""
+        stop = (self.solution is not None or exhausted or self.out_of_time()
+                or (self.options.steps is not None and self.steps >= self.options.steps))
+        return not (self.stop_any(stop) if self.stop_any is not None else stop)
 
     def offer(self, proposed: np.ndarray, loss: float | None = None
               ) -> tuple[np.ndarray | None, Scores]:
@@ -129,3 +138,19 @@ class FitResult:
         out["seconds"] = round(self.seconds, 3)
         out["space"] = str(self.space) if self.space >= 2**53 else self.space
         return out
+
+
+def combine(results: list[FitResult]) -> FitResult:
+    """The result of several ranks' fits of one spec: the lowest rank's solution, else the
+    best candidate (most examples, then holdout examples passed); counts add up."""
+    solved = [r for r in results if r.solved]
+    best = solved[0] if solved else max(
+        results, key=lambda r: (r.examples_passed, r.holdout_passed))
+    out = FitResult(**{k: getattr(best, k) for k in best.__dataclass_fields__})
+    out.restarts = sum(r.restarts for r in results)
+    out.candidates = sum(r.candidates for r in results)
+    out.steps = max(r.steps for r in results)
+    out.seconds = max(r.seconds for r in results)
+    out.seed = results[0].seed
+    return out
+
