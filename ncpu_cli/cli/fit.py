@@ -205,5 +205,8 @@ def _suite(folder: str, method: Method, opts: FitOptions, json_: bool, seeds: in
     if json_:
         sys.stdout.write(json.dumps({"suite": folder, "rows": [r.to_json() for r in rows]}) + "\n")
     else:
-        stdout().print(suite_table(rows, methods))
+        out = stdout()
+        if not out.is_terminal:
+            out.width = 160  # piped into a file or README: never cut a cell
+        out.print(suite_table(rows, methods))
     raise typer.Exit(EXIT_OK if all(r.solved for r in rows) else EXIT_TIMEOUT)
