@@ -304,8 +304,14 @@ def test_cpu_without_the_interpreter_says_how(monkeypatch):
 
 
 def test_without_triton_says_how_to_get_it(monkeypatch):
+    from ncpu_cli.machine import choice
     from ncpu_cli.machine.triton_engine import TritonMachine
 
     monkeypatch.setitem(sys.modules, "triton", None)  # import triton now fails
+    monkeypatch.delitem(choice._NATIVE, "triton", raising=False)  # noqa: SLF001 - the cache
     with pytest.raises(RunError, match=r"pip install 'ncpu\[cuda\]'"):
         TritonMachine(Image([w("halt")]), cfg(), [ProgramInput()])
+    res = CliRunner().invoke(app, ["run", "programs/gcd.s", "--engine", "triton"])
+    assert res.exit_code == 1 and "pip install 'ncpu[cuda]'" in res.output, res.output
+    assert "Traceback" not in res.output
+    assert choose_engine("auto", "exact", "cuda", 10**5) == "exact"  # auto does without

@@ -108,11 +108,19 @@ AUTO_TRITON_MIN = 4096
 
 
 def triton_unavailable() -> str | None:
-    """Why the Triton engine cannot run here (triton missing or broken), else None."""
+    """Why the Triton engine cannot run here (triton missing or broken, or numba, whose
+    native engine code builds its state), with the fix; else None."""
     if "triton" not in _NATIVE:
-        from ncpu_cli.machine.triton_engine import triton_unavailable as why
+        try:
+            import triton  # noqa: F401
 
-        _NATIVE["triton"] = why()
+            why = None
+        except Exception as exc:  # ImportError, or a broken install
+            why = (f"triton is not usable ({type(exc).__name__}: {exc}); install it with "
+                   "`pip install 'ncpu[cuda]'`")
+        if why is None and native_unavailable() is not None:
+            why = f"{native_unavailable()}, and the Triton engine needs it; pip install numba"
+        _NATIVE["triton"] = why
     return _NATIVE["triton"]
 
 

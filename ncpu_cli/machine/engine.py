@@ -326,6 +326,8 @@ def run_batch(
         seconds = time.perf_counter() - start
         return Outcome(engine, "cpu", mode, config, machine.summary(), seconds, _machine=machine)
     if engine == "triton":
+        if triton_unavailable() is not None:
+            raise RunError(f"--engine triton: {triton_unavailable()}")
         from ncpu_cli.machine import native
         from ncpu_cli.machine.triton_engine import TritonMachine
 
