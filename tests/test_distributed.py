@@ -42,8 +42,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def ranks(argvs: list[list[str]]) -> list[subprocess.CompletedProcess]:
-    """One process per argv with the environment torchrun gives its workers."""
+def ranks(argvs: list[list[str]], command: str = "run") -> list[subprocess.CompletedProcess]:
+    """One `ncpu COMMAND` process per argv with the environment torchrun gives its workers."""
     port, world = free_port(), len(argvs)
     procs = []
     for rank, argv in enumerate(argvs):
@@ -51,7 +51,7 @@ def ranks(argvs: list[list[str]]) -> list[subprocess.CompletedProcess]:
                "WORLD_SIZE": str(world), "LOCAL_WORLD_SIZE": str(world),
                "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
                "NCPU_DIST_TIMEOUT": "60"}
-        procs.append(subprocess.Popen([NCPU, "run", *argv], stdout=subprocess.PIPE,
+        procs.append(subprocess.Popen([NCPU, command, *argv], stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True, env=env))
     done = []
     for p in procs:

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.test_distributed import NCPU, TIMEOUT_S, free_port, plain_env
+from tests.test_distributed import ranks
 
 SKETCH = "li r3, ??[0:15]\nmul r2, r1, r3\naddi r2, r2, ??[-100:100]\nhalt\n"
 SPEC = """sketch: affine.s
@@ -24,19 +24,7 @@ holdout:
 
 
 def fit_ranks(args: list[str], world: int = 2) -> list[subprocess.CompletedProcess]:
-    port = free_port()
-    procs = []
-    for rank in range(world):
-        env = {**plain_env(), "RANK": str(rank), "LOCAL_RANK": str(rank),
-               "WORLD_SIZE": str(world), "LOCAL_WORLD_SIZE": str(world),
-               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "NCPU_DIST_TIMEOUT": "90"}
-        procs.append(subprocess.Popen([NCPU, "fit", *args], stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True, env=env))
-    done = []
-    for p in procs:
-        out, err = p.communicate(timeout=TIMEOUT_S)
-        done.append(subprocess.CompletedProcess(p.args, p.returncode, out, err))
-    return done
+    return ranks([args] * world, command="fit")
 
 
 @pytest.mark.parametrize("method", ["gradient", "evolve"])

@@ -55,25 +55,14 @@ from ncpu_cli.machine import exact_tables as xt
 from ncpu_cli.machine.config import MachineConfig, check_limits
 from ncpu_cli.machine.device import resolve_device
 from ncpu_cli.machine.inputs import ProgramInput
-from ncpu_cli.machine.result import (
-    ADDRESS,
-    FAULT,
-    HALTED,
-    OPCODE,
-    OUTPUT_FULL,
-    RUNNING,
-    TARGET,
-    TIMEOUT,
-    ProgramResult,
-)
+from ncpu_cli.machine.result import REASON_NAMES, STATUS_NAMES, ProgramResult
 
 INT_MIN = -(2**31)
 
 # Public status / reason codes of the `status` and `reason` tensors (int8).
+# (the index into result.STATUS_NAMES / REASON_NAMES, the vocabulary every engine shares)
 S_RUNNING, S_HALTED, S_FAULT, S_TIMEOUT = 0, 1, 2, 3
-STATUS_NAMES = (RUNNING, HALTED, FAULT, TIMEOUT)
 R_NONE, R_OPCODE, R_ADDRESS, R_TARGET, R_OUTPUT_FULL = 0, 1, 2, 3, 4
-REASON_NAMES = (None, OPCODE, ADDRESS, TARGET, OUTPUT_FULL)
 # internal stop code -> (status, reason)
 _CODE_STATUS = {
     xt.C_RUNNING: (S_RUNNING, R_NONE), xt.C_TARGET: (S_FAULT, R_TARGET),

@@ -39,20 +39,8 @@ from ncpu_cli.machine.config import (
     check_mem_words,
 )
 from ncpu_cli.machine.inputs import ProgramInput
-from ncpu_cli.machine.result import (
-    ADDRESS,
-    FAULT,
-    HALTED,
-    OPCODE,
-    OUTPUT_FULL,
-    RUNNING,
-    TARGET,
-    TIMEOUT,
-    ProgramResult,
-)
+from ncpu_cli.machine.result import REASON_NAMES, STATUS_NAMES, ProgramResult  # by nk.S_*/R_*
 
-STATUS_NAMES = (RUNNING, HALTED, FAULT, TIMEOUT)  # index: nk.S_* code
-REASON_NAMES = (None, OPCODE, ADDRESS, TARGET, OUTPUT_FULL)  # index: nk.R_* code
 CHUNK_INSTRUCTIONS = 1 << 25  # per kernel call, all programs together (~0.1-0.3 s)
 MIN_BUDGET = 4096  # cycles per program and call, however large the batch
 OUT_START = 16  # output words per program before the buffer first grows

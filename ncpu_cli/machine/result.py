@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 HALTED, FAULT, TIMEOUT, RUNNING = "halted", "fault", "timeout", "running"
 # fault reasons (ISA.md)
 OPCODE, ADDRESS, TARGET, OUTPUT_FULL = "opcode", "address", "target", "output-full"
+# the code every batched engine stores per program (int8 arrays): index -> name
+STATUS_NAMES = (RUNNING, HALTED, FAULT, TIMEOUT)
+REASON_NAMES = (None, OPCODE, ADDRESS, TARGET, OUTPUT_FULL)
 
 
 @dataclass
