@@ -315,3 +315,15 @@ def test_without_triton_says_how_to_get_it(monkeypatch):
     assert res.exit_code == 1 and "pip install 'ncpu[cuda]'" in res.output, res.output
     assert "Traceback" not in res.output
     assert choose_engine("auto", "exact", "cuda", 10**5) == "exact"  # auto does without
+
+
+@needs_triton
+def test_cli_several_programs_and_a_sweep_match_the_reference_engine():
+    args = ["run", "programs/gcd.s", "programs/factorial.s", "--sweep", "r1=1:4", "--set",
+            "r2=18", "--json", "--engine"]
+    got = CliRunner().invoke(app, args + ["triton", "--device", "cpu"])
+    want = CliRunner().invoke(app, args + ["reference"])
+    assert got.exit_code == want.exit_code == 0, got.output
+    got, want = json.loads(got.output), json.loads(want.output)
+    assert got["engine"] == "triton" and len(got["programs"]) == 6
+    assert got["programs"] == want["programs"]
