@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -153,10 +154,16 @@ class TritonMachine(NativeMachine):
         if c.max_cycles <= 0:
             return  # the reset state already reads timeout
         self.prepare()
-        d = self._t
-        left = None if cycles is None else max(0, int(cycles))
-        every = 1 if self.tk.INTERPRET else CHECK_EVERY
         self._stale = self._mem_stale = True
+        # kernels launch on the current CUDA device: make it the state's (cuda:N)
+        with torch.cuda.device(self.dev) if self.dev.type == "cuda" else nullcontext():
+            self._run(progress, None if cycles is None else max(0, int(cycles)))
+
+    def _run(self, progress: Progress | None, left: int | None) -> None:
+        import torch
+
+        d = self._t
+        every = 1 if self.tk.INTERPRET else CHECK_EVERY
         while left is None or left > 0:
             for _ in range(every):
                 k = self.cycles_per_launch if left is None else min(self.cycles_per_launch, left)

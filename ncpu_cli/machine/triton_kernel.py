@@ -224,8 +224,7 @@ def run_lanes(mem, regs, pc_p, status_p, reason_p, cycles_p, out, out_len_p, inp
             val = tl.where(kind == K_LI, imm, tl.where(kind == K_LUI, imm << LUI_SHIFT, word_in))
             val = tl.where(is_alu, v, tl.where(is_load, loaded, val))
             val = tl.where((kind == K_JAL) | (kind == K_JALR), pc + 1, val)
-            writes = ok & (rd != 0) & ~halt & ~bad_op & (kind != K_STORE) & (kind != K_BRANCH) \
-                & ~is_out
+            writes = ok & (rd != 0) & (kind != K_STORE) & (kind != K_BRANCH) & ~is_out
             R = tl.where((cols[None, :] == rd[:, None]) & writes[:, None], val[:, None], R)
             tl.store(mem_row + addr, b, mask=ok & (kind == K_STORE))
             tl.store(out_row + ol, a, mask=ok & is_out)
