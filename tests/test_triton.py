@@ -226,6 +226,8 @@ def test_cycle_limits():
     assert (r.status, r.cycles, r.pc, r.regs[1]) == ("timeout", 0, 0, 0)
     r = batch_of([prog([w("add", 0, 0, 0)] * 4 + [w("halt")])], cfg(max_cycles=5))[0]
     assert (r.status, r.cycles) == ("halted", 5)  # halt as the max_cycles-th instruction
+    r = batch_of([prog([w("li", 1, imm=5), w("out", ra=1), w("halt")])], cfg(max_out=0))[0]
+    assert (r.status, r.reason, r.pc, r.out) == ("fault", "output-full", 1, [])  # no buffer
 
 
 # ---------------------------------------------------------------- launches and growth

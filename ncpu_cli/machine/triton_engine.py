@@ -73,6 +73,12 @@ def _kernel_module(device_type: str):
     return tk
 
 
+def _wide(a: np.ndarray) -> np.ndarray:
+    """(rows, 0) arrays padded to one column: a kernel argument needs memory to point at
+    (CUDA has no address for an empty tensor), the column is never read."""
+    return a if a.shape[1] else np.zeros((a.shape[0], 1), dtype=a.dtype)
+
+
 class TritonMachine(NativeMachine):
     """A batch on the Triton kernel; NativeMachine's constructors and reading methods.
 
@@ -107,13 +113,14 @@ class TritonMachine(NativeMachine):
             return torch.from_numpy(np.ascontiguousarray(a)).to(device=dev, dtype=dtype)
 
         i32 = torch.int32
+        self._out_cap = s.out.shape[1]  # the output buffer's words per program
         self._t = {
             "mem": t(s.mem, i32), "regs": t(s.regs, i32), "pc": t(s.pc, i32),
             "status": t(s.status, i32), "reason": t(s.reason, i32),
-            "cycles": t(s.cycles, torch.int64), "out": t(s.out, i32),
+            "cycles": t(s.cycles, torch.int64), "out": t(_wide(s.out), i32),
             "out_len": t(s.out_len, i32),
             # a stream of width 0 still needs a real buffer to point at
-            "inp": t(s.inp if s.inp.shape[1] else np.zeros((s.inp.shape[0], 1), np.int32), i32),
+            "inp": t(_wide(s.inp), i32),
             "in_len": t(s.in_len, i32), "in_pos": t(s.in_pos, i32), "eof": t(s.eof, i32),
             "dec": t(self.tk.decode_table(), i32),
         }
@@ -128,7 +135,7 @@ class TritonMachine(NativeMachine):
         tk.run_lanes[grid](
             d["mem"], d["regs"], d["pc"], d["status"], d["reason"], d["cycles"], d["out"],
             d["out_len"], d["inp"], d["in_len"], d["in_pos"], d["eof"], d["dec"],
-            B, N, d["out"].shape[1], d["inp"].shape[1], self.config.max_cycles,
+            B, N, self._out_cap, d["inp"].shape[1], self.config.max_cycles,
             self.config.max_out, k, INNER=min(INNER, k), INP_SHARED=bool(s.inp_shared),
             NREG=d["regs"].shape[1], BLOCK=block, **tk.field_args(), **options)
 
@@ -136,14 +143,14 @@ class TritonMachine(NativeMachine):
         import torch
 
         old = self._t["out"]
-        cap = min(self.config.max_out, max(2 * old.shape[1], OUT_START))
+        cap = min(self.config.max_out, max(2 * self._out_cap, OUT_START))
         try:
             grown = torch.zeros((old.shape[0], cap), dtype=old.dtype, device=old.device)
         except (RuntimeError, MemoryError) as exc:  # torch.OutOfMemoryError is a RuntimeError
             raise RunError(f"out of memory growing the output buffer to {cap} words per "
                            "program (use a smaller --max-out or batch)") from exc
         grown[:, : old.shape[1]] = old
-        self._t["out"] = grown
+        self._t["out"], self._out_cap = grown, cap
 
     def run(self, progress: Progress | None = None, cycles: int | None = None) -> None:
         """Run until every program stops (given `cycles`: at most that many more cycles each;
@@ -185,10 +192,11 @@ class TritonMachine(NativeMachine):
         s, d = self.state, self._t
         if self._stale:
             for name, dtype in (("regs", np.int32), ("pc", np.int32), ("status", np.int8),
-                                ("reason", np.int8), ("cycles", np.int64), ("out", np.int32),
+                                ("reason", np.int8), ("cycles", np.int64),
                                 ("out_len", np.int32), ("in_pos", np.int32),
                                 ("eof", np.int8)):
                 setattr(s, name, d[name].cpu().numpy().astype(dtype))
+            s.out = d["out"][:, : self._out_cap].cpu().numpy().astype(np.int32)
             self._stale = False
         if with_mem and self._mem_stale:
             s.mem = d["mem"].cpu().numpy()
