@@ -1,5 +1,7 @@
 """The `ncpu` command line (Typer). Commands live in sibling modules."""
 
+import sys
+
 import typer
 
 from ncpu_cli import __version__
@@ -29,7 +31,24 @@ def _root(
 
 
 def main() -> None:
-    app()
+    """The console script: the app, except that under `--json` an error the command-line
+    parser itself reports (an unknown option, a value out of its range) is the JSON
+    error object too, with the same exit code (2 for usage)."""
+    if "--json" not in sys.argv[1:]:
+        app()
+        return
+    try:
+        code = app(standalone_mode=False)
+    except Exception as exc:  # the parser's errors (Click's, vendored by newer Typer)
+        names = {c.__name__ for c in type(exc).__mro__}
+        if "ClickException" not in names:
+            raise
+        from ncpu_cli.cli.common import emit_json_error, error_object
+
+        kind = "usage" if "UsageError" in names else "error"
+        emit_json_error(error_object(kind, exc.format_message()))
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 # Register the commands (each module adds its own to `app`).
