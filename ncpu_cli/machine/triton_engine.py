@@ -28,7 +28,7 @@ from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
-from ncpu_cli.machine.native import NativeMachine, Progress, bytes_needed  # noqa: F401
+from ncpu_cli.machine.native import OUT_START, NativeMachine, Progress
 from ncpu_cli.machine.native_kernel import S_PAUSE, S_RUNNING
 from ncpu_cli.machine.result import ProgramResult
 
@@ -38,7 +38,6 @@ CUDA_BLOCK = 128  # programs per program instance on CUDA: one per thread; unmea
 CUDA_WARPS = 4  # 96 registers a thread for sm_90 (ptxas), no shuffles: rows stay in a thread
 INTERPRET_BLOCK = 1024  # the interpreter runs instances one after another: fewer, wider
 INNER = 8  # cycles between the kernel's "any lane still running?" checks (fewer if K is)
-OUT_START = 16  # output words per program before the buffer first grows
 INSTALL = "pip install 'ncpu[cuda]'"
 INTERPRET_HINT = ("set TRITON_INTERPRET=1 to run the Triton kernel on the CPU (slow; for "
                   "tests), or use --device cuda")
