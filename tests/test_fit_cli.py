@@ -7,8 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fit_common import (CONST, EASY, MNEMONIC, QUICK, json_of, ncpu_fit, no_traceback,
-                        passes_everything, task, write_task)
+from fit_common import (
+    CONST,
+    EASY,
+    MNEMONIC,
+    QUICK,
+    json_of,
+    ncpu_fit,
+    no_traceback,
+    passes_everything,
+    task,
+    write_task,
+)
 
 FIELDS = {"solved", "method", "program", "holes", "examples_passed", "examples_total",
           "holdout_passed", "holdout_total", "steps", "restarts", "seconds", "seed"}
