@@ -108,3 +108,15 @@ def test_enumerate_refuses_a_large_space(tmp_path: Path) -> None:
     assert "65,536" in str(info.value)
     res = fit(spec, "enumerate", max_candidates=256 * 256)  # at the limit it runs
     assert res.solved and passes_everything(res.program, t)
+
+
+@pytest.mark.parametrize("method", ["gradient", "evolve", "enumerate"])
+def test_without_holdout_the_printed_program_is_the_solution(tmp_path, method) -> None:
+    """No holdout: the first filling that passes the examples is the answer, and the
+    program printed is that filling (checked on the reference interpreter)."""
+    t = task("        addi r2, r1, ??[0:15]\n        halt\n",
+             [{"set": {"r1": r1}, "expect": {"regs": {"r2": r1 + 6}}} for r1 in (0, 3)])
+    path = write_task(tmp_path, "noholdout", t)
+    res = fit(path, method, restarts=16, seed=0, time_limit=120)
+    assert res.solved and res.holdout_total == 0 and res.values == [6]
+    assert passes_everything(res.program, t)

@@ -65,12 +65,12 @@ def fit(spec: FitSpec | str | Path, method: str = "gradient", *, loss: Loss | No
 
 def result_of(tracker: Tracker) -> FitResult:
     spec, sketch, opts = tracker.spec, tracker.sketch, tracker.options
-    best = tracker.best
+    solved = tracker.solution is not None
+    best = tracker.solution if solved else tracker.best
     if best is None:  # stopped before any check: show every hole's first candidate
         best = np.zeros(len(sketch.holes), dtype=np.int64)
-    passed = max(0, tracker.best_key[0])
+    passed = len(spec.examples) if solved else max(0, tracker.best_key[0])
     held = tracker.best_holdout if passed == len(spec.examples) else 0
-    solved = tracker.solution is not None
     if solved:  # the one rule: a solution passes everything on the exact machine
         held = int(tracker.holdout_counts(best[None, :])[0])
         ok = int(tracker.checker.score(best[None, :], spec.examples).count[0])
