@@ -119,7 +119,9 @@ def test_usage_errors(work: Path) -> None:
     Path("spec.yaml").write_text(SPEC + EXAMPLE)
     for args, fragment in [((), "give a SPEC file, or --suite DIR"),
                            (("spec.yaml", "--suite", "."), "give a SPEC file, or --suite DIR"),
-                           (("spec.yaml", "--method", "all"), "--method all needs --suite")]:
+                           (("spec.yaml", "--method", "all"), "--method all needs --suite"),
+                           (("spec.yaml", "--temperature", "0"), "--temperature must be a "
+                                                                 "positive finite number")]:
         res = ncpu_fit(*args)
         no_traceback(res)
         assert res.exit_code == 2 and fragment in res.stderr, res.stderr

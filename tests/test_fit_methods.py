@@ -120,3 +120,12 @@ def test_without_holdout_the_printed_program_is_the_solution(tmp_path, method) -
     res = fit(path, method, restarts=16, seed=0, time_limit=120)
     assert res.solved and res.holdout_total == 0 and res.values == [6]
     assert passes_everything(res.program, t)
+
+
+def test_gradient_through_sparsemax_addressing(tmp_path) -> None:
+    """The soft machine's normaliser is an option: sparsemax at τ = 0.5 leaks nothing and
+    fits like hard addressing (docs/fit.md measures softmax, which does leak)."""
+    path = write_task(tmp_path, "const", EASY["const"])
+    res = fit(path, "gradient", restarts=16, seed=0, steps=60, time_limit=SAFETY,
+              addressing="sparsemax", temperature=0.5)
+    assert res.solved and passes_everything(res.program, EASY["const"])

@@ -15,6 +15,8 @@ from ncpu_cli.cli import app
 from ncpu_cli.cli.common import (
     EXIT_OK,
     EXIT_TIMEOUT,
+    Addressing,
+    check_temperature,
     reported_errors,
     reports_errors,
     stderr,
@@ -75,6 +77,13 @@ def fit_command(
         Estimator.hybrid, "--estimator", case_sensitive=False, rich_help_panel=SEARCH,
         help="Gradient estimator: hybrid (straight-through + score function), straight, "
              "relaxed (softmax mixture, annealed τ)."),
+    addressing: Addressing = typer.Option(
+        Addressing.hard, "--addressing", case_sensitive=False, rich_help_panel=SEARCH,
+        help="Gradient: the soft machine's pointer normaliser (docs/fit.md: hard fits, "
+             "softmax's leak onto code words shifts loads)."),
+    temperature: float = typer.Option(
+        0.1, "--temperature", rich_help_panel=SEARCH,
+        help="Gradient: the normaliser's temperature (softmax, sparsemax)."),
     categorical_max: int = typer.Option(
         16, "--categorical-max", min=1, rich_help_panel=SEARCH,
         help="Gradient: a numeric hole with at most this many candidates is a categorical, "
@@ -113,7 +122,9 @@ def fit_command(
     opts = FitOptions(method=method.value if method is not Method.all else "gradient",
                       restarts=restarts, steps=steps, time_limit=time_limit, seed=seed,
                       device=device.value, estimator=estimator.value,
-                      max_candidates=max_candidates, categorical_max=categorical_max)
+                      max_candidates=max_candidates, categorical_max=categorical_max,
+                      addressing=addressing.value,
+                      temperature=check_temperature(temperature))
     from ncpu_cli.fit import check_options  # torch and the engines: only now
 
     check_options(opts)
