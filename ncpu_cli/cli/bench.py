@@ -54,40 +54,69 @@ def bench(
 ) -> None:
     """Measure assembler lines/s and executor instructions/s on this machine."""
     from ncpu_cli.bench.machine import describe, machine_info
+    from ncpu_cli.machine import distributed
 
-    with reported_errors():
-        rows: list[dict] = []
-        everything = {Subject.asm, Subject.engines, Subject.exact, Subject.soft}
-        chosen = everything if subject == Subject.all else {subject}
-        if Subject.asm in chosen:
-            from ncpu_cli.bench.asm import bench_asm
+    session = None
+    try:
+        with reported_errors():
+            if distributed.launched():  # torchrun: every rank measures on its own device
+                session = distributed.start(device)
+                if device.startswith("cuda"):
+                    device = f"cuda:{session.info.local_rank}"
+            with distributed.phase(session):
+                rows = _measure(subject, device, batches, lines, cycles)
+            if session is not None:
+                from ncpu_cli.bench.ranks import combine_ranks
 
-            rows.append({"subject": "asm", **bench_asm(lines)})
-        if Subject.engines in chosen:
-            from ncpu_cli.bench.engines import bench_engines
+                gathered = distributed.gather(rows)
+                if gathered is None:  # not rank 0: rank 0 prints
+                    raise typer.Exit(0)
+                rows = combine_ranks(gathered)
+            info = machine_info(device)
+            if session is not None:
+                info["ranks"] = session.info.world
+            if as_json:
+                typer.echo(json.dumps({"machine": info, "results": rows}, indent=2))
+            else:
+                _render(rows, describe(info))
+            code = 0
+    except typer.Exit as done:
+        code = done.exit_code
+    if session is not None:
+        code = session.finish(code)
+    raise typer.Exit(code)
 
-            kw = _sizes(batches, cycles)
-            rows += [{"subject": "engines", **r} for r in bench_engines(device=device, **kw)]
-        if Subject.exact in chosen:
-            from ncpu_cli.bench.exact import bench_exact
 
-            kw = _sizes(batches, cycles)
-            rows += [{"subject": "exact", **r} for r in bench_exact(device=device, **kw)]
-        if Subject.fit in chosen:
-            from ncpu_cli.bench.fit import bench_fit
+def _measure(subject: Subject, device: str, batches: str, lines: int, cycles: int) -> list[dict]:
+    """The rows of the chosen subjects, measured on `device`."""
+    rows: list[dict] = []
+    everything = {Subject.asm, Subject.engines, Subject.exact, Subject.soft}
+    chosen = everything if subject == Subject.all else {subject}
+    if Subject.asm in chosen:
+        from ncpu_cli.bench.asm import bench_asm
 
-            kw = {"restarts": _ints(batches, "--batches")} if batches else {}
-            rows += [{"subject": "fit", **r} for r in bench_fit(device=device, **kw)]
-        if Subject.soft in chosen:
-            from ncpu_cli.bench.soft import bench_soft
+        rows.append({"subject": "asm", **bench_asm(lines)})
+    if Subject.engines in chosen:
+        from ncpu_cli.bench.engines import bench_engines
 
-            kw = _sizes(batches, cycles)
-            rows += [{"subject": "soft", **r} for r in bench_soft(device=device, **kw)]
-        info = machine_info(device)
-        if as_json:
-            typer.echo(json.dumps({"machine": info, "results": rows}, indent=2))
-            return
-        _render(rows, describe(info))
+        kw = _sizes(batches, cycles)
+        rows += [{"subject": "engines", **r} for r in bench_engines(device=device, **kw)]
+    if Subject.exact in chosen:
+        from ncpu_cli.bench.exact import bench_exact
+
+        kw = _sizes(batches, cycles)
+        rows += [{"subject": "exact", **r} for r in bench_exact(device=device, **kw)]
+    if Subject.fit in chosen:
+        from ncpu_cli.bench.fit import bench_fit
+
+        kw = {"restarts": _ints(batches, "--batches")} if batches else {}
+        rows += [{"subject": "fit", **r} for r in bench_fit(device=device, **kw)]
+    if Subject.soft in chosen:
+        from ncpu_cli.bench.soft import bench_soft
+
+        kw = _sizes(batches, cycles)
+        rows += [{"subject": "soft", **r} for r in bench_soft(device=device, **kw)]
+    return rows
 
 
 def _fmt(value: object) -> str:
