@@ -29,6 +29,7 @@ demo: $(BIN)/ncpu
 	$(BIN)/ncpu run programs/collatz.s --sweep r1=1:16385 --engine exact
 	$(BIN)/ncpu run programs/factorial.s --set r1=5 --mode soft --addressing sparsemax --temperature 0.5
 	$(BIN)/ncpu trace programs/gcd.s --set r1=12 --set r2=18 --addressing softmax --temperature 0.05
+	$(BIN)/ncpu fit programs/fit/table16_sbox.yaml --time-limit 120
 
 # Fuzzing. Every property-based fuzzer (tests/test_fuzz_*.py: the assembler, every
 # image loader, --inputs files, the CLI) has a short variant and a long one marked
