@@ -113,15 +113,13 @@ class HoleParams:
         """(R, H) the most likely filling of every restart."""
         out = np.zeros((self.restarts, len(self.sketch.holes)), dtype=np.int64)
         for h in self.sketch.holes:
-            out[:, h.index] = self._hard_index(h, None)
+            out[:, h.index] = self._hard_index(h)
         return out
 
-    def _hard_index(self, h: Hole, noise: Tensor | None) -> np.ndarray:
+    def _hard_index(self, h: Hole) -> np.ndarray:
         if h.index in self.logits:
-            z = self.logits[h.index].detach()
-            return (z if noise is None else z + noise).argmax(dim=-1).cpu().numpy()
+            return self.logits[h.index].detach().argmax(dim=-1).cpu().numpy()
         v = self.reals[h.index].detach()
-        v = v if noise is None else v + noise
         return (torch.round(v).clamp(h.lo, h.lo + h.size - 1) - h.lo).long().cpu().numpy()
 
     def draw(self, estimator: str, tau: float, *, gumbel: bool, sigma: float,
@@ -165,7 +163,7 @@ class HoleParams:
                     picked[:, h.index] = (xr - h.lo).long().cpu().numpy()
                 else:
                     values[h.index] = mu
-                    picked[:, h.index] = self._hard_index(h, None)
+                    picked[:, h.index] = self._hard_index(h)
         return Draw(HoleValues(weights, values), picked,
                     logp if estimator == "hybrid" else None)
 

@@ -128,12 +128,11 @@ class FitResult:
     candidates: int = 0  # fillings checked on the exact machine
     space: int = 0  # number of fillings of the sketch
     values: list = field(default_factory=list)  # the best filling, one value per hole
-    note: str | None = None  # why a method stopped short (e.g. a space too large)
 
     def to_json(self) -> dict:
         keys = ("solved", "method", "program", "holes", "examples_passed", "examples_total",
                 "holdout_passed", "holdout_total", "steps", "restarts", "seconds", "seed",
-                "candidates", "space", "note")
+                "candidates", "space")
         out = {k: getattr(self, k) for k in keys}
         out["seconds"] = round(self.seconds, 3)
         out["space"] = str(self.space) if self.space >= 2**53 else self.space
