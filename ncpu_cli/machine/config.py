@@ -37,3 +37,17 @@ def check_limits(config: MachineConfig) -> None:
         raise RunError(f"max_cycles must be >= 0, got {config.max_cycles}")
     if config.max_out < 0:
         raise RunError(f"max_out must be >= 0, got {config.max_out}")
+
+
+def check_images(image, images, batch: int, n: int) -> None:
+    """RunError unless `images` (one per program, or None: `image` for all) number `batch`
+    and each fits in `n` words with its entry point inside memory."""
+    if images is not None and len(images) != batch:
+        raise RunError(f"{len(images)} images for {batch} programs")
+    for k, im in enumerate(images if images is not None else [image]):
+        where = f" (program {k})" if images is not None else ""
+        if len(im.words) > n:
+            raise RunError(f"image of {len(im.words)} words does not fit in {n} words{where}")
+        if not 0 <= im.entry < n:
+            raise RunError(f"entry point {im.entry} outside memory 0..{n - 1}{where}")
+

@@ -52,7 +52,7 @@ from ncpu_cli.image import Image
 from ncpu_cli.isa import MASK32, load_isa
 from ncpu_cli.machine import exact_step as xs
 from ncpu_cli.machine import exact_tables as xt
-from ncpu_cli.machine.config import MachineConfig, check_limits
+from ncpu_cli.machine.config import MachineConfig, check_images, check_limits
 from ncpu_cli.machine.device import resolve_device
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import REASON_NAMES, STATUS_NAMES, ProgramResult
@@ -227,14 +227,7 @@ class ExactMachine:
             raise RunError("a run needs at least one program")
         if batch > MAX_BATCH:
             raise RunError(f"a batch of {batch} programs exceeds the limit of {MAX_BATCH}")
-        if images is not None and len(images) != batch:
-            raise RunError(f"{len(images)} images for {batch} programs")
-        for k, im in enumerate(images if images is not None else [image]):
-            where = f" (program {k})" if images is not None else ""
-            if len(im.words) > n:
-                raise RunError(f"image of {len(im.words)} words does not fit in {n} words{where}")
-            if not 0 <= im.entry < n:
-                raise RunError(f"entry point {im.entry} outside memory 0..{n - 1}{where}")
+        check_images(image, images, batch, n)
         if _sweep is not None and len(_sweep[1]) != batch:
             raise RunError(f"{len(_sweep[1])} sweep values for {batch} programs")
         self.batch, self.n, self.max_out = batch, n, config.max_out

@@ -35,6 +35,7 @@ from ncpu_cli.machine.config import (
     DEFAULT_MAX_CYCLES,
     DEFAULT_MAX_OUT,
     MachineConfig,
+    check_images,
     check_limits,
     check_mem_words,
 )
@@ -254,16 +255,9 @@ def build_state(image: Image, config: MachineConfig, inputs: Sequence[ProgramInp
     n, B = config.mem_words, len(inputs)
     if B < 1:
         raise RunError("a run needs at least one program")
-    if images is not None and len(images) != B:
-        raise RunError(f"{len(images)} images for {B} programs")
+    check_images(image, images, B, n)
     if sweep is not None and len(sweep[1]) != B:
         raise RunError(f"{len(sweep[1])} sweep values for {B} programs")
-    for k, im in enumerate(images if images is not None else [image]):
-        where = f" (program {k})" if images is not None else ""
-        if len(im.words) > n:
-            raise RunError(f"image of {len(im.words)} words does not fit in {n} words{where}")
-        if not 0 <= im.entry < n:
-            raise RunError(f"entry point {im.entry} outside memory 0..{n - 1}{where}")
     mem = np.zeros((B, n), dtype=np.int32)
     if images is None:
         mem[:, : len(image.words)] = words_i32(image.words)
