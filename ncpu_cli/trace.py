@@ -9,7 +9,7 @@ output error against the exact machine.  The summary: the first cycle where
 argmax(pc) leaves the exact pc, the largest and the final register error, the
 smallest pc target mass, the exact status and the soft halt mass.
 
-The exact side is :class:`~ncpu_cli.machine.exact.ExactMachine` with B = 1,
+The exact side is :class:`~ncpu_cli.machine.exact.machine.ExactMachine` with B = 1,
 stepped one cycle at a time.  When it faults, the trace stops at the faulting
 cycle and says why (:attr:`Trace.stopped`).
 """
@@ -25,7 +25,7 @@ import torch
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import MASK32, load_isa
-from ncpu_cli.machine import addressing as addr
+from ncpu_cli.machine.soft import addressing as addr
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import FAULT, HALTED, RUNNING, TIMEOUT
@@ -125,20 +125,20 @@ class _Exact:
     """The exact side, B = 1, stepped a cycle at a time."""
 
     def __init__(self, image: Image, config: MachineConfig, inp: ProgramInput):
-        from ncpu_cli.machine.exact import ExactMachine
+        from ncpu_cli.machine.exact.machine import ExactMachine
 
         self.m = ExactMachine(image, config, [inp])
         self.n = config.mem_words
 
     @property
     def status(self) -> str:
-        from ncpu_cli.machine.exact import STATUS_NAMES
+        from ncpu_cli.machine.exact.machine import STATUS_NAMES
 
         return STATUS_NAMES[int(self.m.status[0])]
 
     @property
     def reason(self) -> str | None:
-        from ncpu_cli.machine.exact import REASON_NAMES
+        from ncpu_cli.machine.exact.machine import REASON_NAMES
 
         return REASON_NAMES[int(self.m.reason[0])]
 
@@ -214,7 +214,7 @@ def trace_program(
     cycles  how many cycles to trace (default: until the exact machine stops,
             at most `cap`); never more than config.max_cycles.
     record  keep the per-cycle records (a sweep only needs the summary)."""
-    from ncpu_cli.machine.soft import SoftMachine
+    from ncpu_cli.machine.soft.machine import SoftMachine
 
     if cycles is not None and cycles < 0:
         raise RunError(f"--cycles must be >= 0, got {cycles}")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ncpu_cli.image import Image
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.exact import ExactMachine
+from ncpu_cli.machine.exact.machine import ExactMachine
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import run_reference
 from ncpu_cli.machine.result import ProgramResult

@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ncpu_cli.machine import addressing as A
+from ncpu_cli.machine.soft import addressing as A
 
 TAUS = [0.01, 0.05, 0.1, 0.5, 1.0, 2.0, 10.0]
 MODES = ["softmax", "sparsemax", "hard"]

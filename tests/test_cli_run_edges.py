@@ -22,7 +22,7 @@ from test_cli_run import (
     run_json,
 )
 
-from ncpu_cli.machine import engine
+from ncpu_cli.run import batch as engine
 
 # ---------------------------------------------------------------- --inputs - (stdin)
 
@@ -171,7 +171,7 @@ def test_auto_uses_native_on_the_cpu_and_without_numba_the_old_choice(monkeypatc
     for batch in (1, 64, 65, 10**6):
         assert engine.choose_engine("auto", "exact", "cpu", batch) == "native"
     assert engine.choose_engine("auto", "exact", "cuda", 1) == "exact"
-    monkeypatch.setattr("ncpu_cli.machine.choice.native_unavailable",
+    monkeypatch.setattr("ncpu_cli.run.choice.native_unavailable",
                         lambda: "numba is not usable (x)")
     assert "not available (numba is not usable (x)" in engine.why_engine("auto", "exact", "cpu", 1)
     limit = engine.AUTO_REFERENCE_MAX

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ncpu_cli.errors import AsmError, Diagnostic, Span
-from ncpu_cli.machine import distributed
+from ncpu_cli.run import distributed
 
 NCPU = str(Path(sys.executable).with_name("ncpu"))
 TIMEOUT_S = 120

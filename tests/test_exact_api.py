@@ -11,9 +11,9 @@ from exact_common import assert_same, check_batch
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
-from ncpu_cli.machine import exact as exact_mod
+from ncpu_cli.machine.exact import machine as exact_mod
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.exact import ExactMachine, run_exact
+from ncpu_cli.machine.exact.machine import ExactMachine, run_exact
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import run_reference
 
@@ -229,7 +229,7 @@ def test_shard_count():
 
 
 def test_tables_come_from_the_opcode_table():
-    from ncpu_cli.machine import exact_tables as xt
+    from ncpu_cli.machine.exact import tables as xt
 
     rows = xt.opcode_rows()
     assert len(rows) == ISA.fields["op"].mask + 1
@@ -251,7 +251,7 @@ def test_field_slices_read_the_opcode_tables_fields():
     """The step's shift/mask slicing of a word gives each field as ISA.md reads it."""
     import random
 
-    from ncpu_cli.machine import exact_tables as xt
+    from ncpu_cli.machine.exact import tables as xt
 
     (left, right), (lo, mask) = xt.field_rows(xt.decoding())
     assert len(left) == len(right) == len(xt.FIELD_SHIFTED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ncpu_cli.bench.exact import bench_exact, bench_info, bench_program
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.exact import run_exact
+from ncpu_cli.machine.exact.machine import run_exact
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import run_reference
 

@@ -15,7 +15,7 @@ from progen import gen_batch, gen_case
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.exact import ExactMachine
+from ncpu_cli.machine.exact.machine import ExactMachine
 from ncpu_cli.machine.inputs import ProgramInput
 
 pytestmark = [

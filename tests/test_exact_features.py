@@ -16,9 +16,9 @@ from program_cases import EXPECTED, LIMITS, case_input, image
 
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
-from ncpu_cli.machine import exact_tables as xt
+from ncpu_cli.machine.exact import tables as xt
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.exact import ExactMachine
+from ncpu_cli.machine.exact.machine import ExactMachine
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import run_reference
 

@@ -17,9 +17,9 @@ from exact_common import check_batch
 from hypothesis import HealthCheck, given, settings
 from progen import gen_batch, random_batches, random_programs
 
-from ncpu_cli.machine import exact_step
+from ncpu_cli.machine.exact import step as exact_step
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.exact import ExactMachine
+from ncpu_cli.machine.exact.machine import ExactMachine
 from ncpu_cli.machine.reference import run_reference
 
 PROGRAMS = int(os.environ.get("NCPU_FUZZ_EXAMPLES", "2000"))

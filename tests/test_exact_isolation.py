@@ -12,7 +12,7 @@ from exact_common import assert_same, check_batch
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.exact import ExactMachine
+from ncpu_cli.machine.exact.machine import ExactMachine
 from ncpu_cli.machine.inputs import ProgramInput
 
 ISA = load_isa()

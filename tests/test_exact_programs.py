@@ -73,7 +73,7 @@ def test_program_on_generated_inputs(name):
 
 def test_sweep_matches_reference():
     """for_sweep (a register swept over values, no per-program objects) on collatz."""
-    from ncpu_cli.machine.exact import ExactMachine
+    from ncpu_cli.machine.exact.machine import ExactMachine
 
     name = "collatz" if "collatz" in NAMES else NAMES[0]
     values = list(range(1, 130))

@@ -12,7 +12,7 @@ from ncpu_cli.errors import RunError
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import run_reference
-from ncpu_cli.machine.soft import SoftMachine, run_soft, soft_forward
+from ncpu_cli.machine.soft.machine import SoftMachine, run_soft, soft_forward
 
 HAS_CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(not HAS_CUDA, reason="no CUDA GPU on this machine")

@@ -31,10 +31,10 @@ from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.exact import run_exact
+from ncpu_cli.machine.exact.machine import run_exact
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import run_reference
-from ncpu_cli.machine.soft import SoftMachine, run_soft
+from ncpu_cli.machine.soft.machine import SoftMachine, run_soft
 
 ISA = load_isa()
 EXACT_LIMITS = [("hard", 0.1), ("sparsemax", 0.5), ("sparsemax", 0.05)]

@@ -14,7 +14,7 @@ from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
-from ncpu_cli.machine.soft import SoftMachine, soft_forward
+from ncpu_cli.machine.soft.machine import SoftMachine, soft_forward
 
 ISA = load_isa()
 e = ISA.encode

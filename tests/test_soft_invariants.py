@@ -11,10 +11,10 @@ import pytest
 import torch
 from soft_common import image, one_torch_thread, program_groups  # noqa: F401  (fixture)
 
-from ncpu_cli.machine.addressing import closed_form_pmax, max_weight, normaliser, onehot_scores
+from ncpu_cli.machine.soft.addressing import closed_form_pmax, max_weight, normaliser, onehot_scores
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
-from ncpu_cli.machine.soft import SoftMachine, run_soft
+from ncpu_cli.machine.soft.machine import SoftMachine, run_soft
 
 CYCLES = 160  # per program and setting: every program gets well into its loops
 SETTINGS = [("softmax", 0.01), ("softmax", 0.1), ("softmax", 1.0), ("softmax", 10.0),

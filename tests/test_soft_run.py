@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 from ncpu_cli.cli import app
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
-from ncpu_cli.machine import soft
+from ncpu_cli.machine.soft import machine as soft
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
-from ncpu_cli.machine.soft import SoftMachine, run_soft, soft_step
+from ncpu_cli.machine.soft.machine import SoftMachine, run_soft, soft_step
 
 e = load_isa().encode
 
@@ -283,7 +283,7 @@ def test_soft_machine_config_errors_name_the_option():
 
 
 def test_run_batch_passes_progress_to_the_soft_engine():
-    from ncpu_cli.machine.engine import run_batch
+    from ncpu_cli.run.batch import run_batch
     from ncpu_cli.machine.inputs import build_batch
 
     calls = []

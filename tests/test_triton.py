@@ -34,7 +34,7 @@ from ncpu_cli.cli import app  # noqa: E402
 from ncpu_cli.errors import RunError  # noqa: E402
 from ncpu_cli.image import Image  # noqa: E402
 from ncpu_cli.isa import load_isa  # noqa: E402
-from ncpu_cli.machine.choice import choose_engine  # noqa: E402
+from ncpu_cli.run.choice import choose_engine  # noqa: E402
 from ncpu_cli.machine.config import MachineConfig  # noqa: E402
 from ncpu_cli.machine.inputs import ProgramInput  # noqa: E402
 from ncpu_cli.machine.reference import run_reference  # noqa: E402
@@ -58,7 +58,7 @@ def cfg(**kw):
 
 def check_triton(config, images, inputs, machine=None, **kw):
     """images[i] with inputs[i]: one Triton batch, every field against the reference."""
-    from ncpu_cli.machine.triton_engine import TritonMachine
+    from ncpu_cli.machine.exact.triton_engine import TritonMachine
 
     if machine is None:
         machine = TritonMachine(images[0], config, inputs, images=images, **kw)
@@ -126,7 +126,7 @@ def test_random_programs_match_reference(part):
 @needs_triton
 def test_one_image_shared_input_stream():
     """Copies of one program with one ProgramInput: the stream is shared by every lane."""
-    from ncpu_cli.machine.triton_engine import TritonMachine
+    from ncpu_cli.machine.exact.triton_engine import TritonMachine
 
     words = [w("in", 1), w("beq", ra=1, rb=0, imm=4), w("out", ra=1), w("jal", 0, imm=0),
              w("halt")]
@@ -237,7 +237,7 @@ def test_cycle_limits():
 @pytest.mark.parametrize("k", [3, 16])
 def test_small_launches_and_output_growth(k):
     """K cycles per launch resumes exactly; a 17th output grows the 16-word buffer."""
-    from ncpu_cli.machine.triton_engine import TritonMachine
+    from ncpu_cli.machine.exact.triton_engine import TritonMachine
 
     count = [w("addi", 2, 2, imm=1), w("out", ra=2), w("bne", ra=2, rb=1, imm=0), w("halt")]
     config = cfg(max_out=20, max_cycles=70)
@@ -254,7 +254,7 @@ def test_small_launches_and_output_growth(k):
 
 @needs_triton
 def test_run_for_some_cycles_then_on():
-    from ncpu_cli.machine.triton_engine import TritonMachine
+    from ncpu_cli.machine.exact.triton_engine import TritonMachine
 
     im, config = image("factorial"), MachineConfig(max_cycles=100)
     inputs = [ProgramInput(set={1: v}) for v in (3, 4)]
@@ -306,8 +306,8 @@ def test_cpu_without_the_interpreter_says_how(monkeypatch):
 
 
 def test_without_triton_says_how_to_get_it(monkeypatch):
-    from ncpu_cli.machine import choice
-    from ncpu_cli.machine.triton_engine import TritonMachine
+    from ncpu_cli.run import choice
+    from ncpu_cli.machine.exact.triton_engine import TritonMachine
 
     monkeypatch.setitem(sys.modules, "triton", None)  # import triton now fails
     monkeypatch.delitem(choice._NATIVE, "triton", raising=False)  # noqa: SLF001 - the cache

@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = """
-from ncpu_cli.machine import triton_kernel as tk
+from ncpu_cli.machine.exact import triton_kernel as tk
 assert not tk.INTERPRET
 for cap, shared in ((90, False), (80, True)):
     c = tk.compile_ahead(cap, shared=shared)

@@ -45,7 +45,7 @@ def on_cuda(config: MachineConfig) -> MachineConfig:
 
 
 def check_cuda(config, images, inputs, **kw):
-    from ncpu_cli.machine.triton_engine import TritonMachine
+    from ncpu_cli.machine.exact.triton_engine import TritonMachine
 
     machine = TritonMachine(images[0], on_cuda(config), inputs, images=images, **kw)
     machine.run()
@@ -93,8 +93,8 @@ def test_65536_programs_match_the_native_engine():
     """The bench loop on 65,536 lanes (several program instances, the int64 row offsets
     of B x N words) for 3,000 cycles, every array against the native engine."""
     from ncpu_cli.bench.exact import bench_program
-    from ncpu_cli.machine.native import NativeMachine
-    from ncpu_cli.machine.triton_engine import TritonMachine
+    from ncpu_cli.machine.exact.native import NativeMachine
+    from ncpu_cli.machine.exact.triton_engine import TritonMachine
 
     loop, config = bench_program(), MachineConfig(mem_words=4096, max_cycles=3000)
     inputs = [ProgramInput()] * 65536

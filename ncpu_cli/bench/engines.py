@@ -74,7 +74,7 @@ def default_engines(device: str) -> tuple[str, ...]:
     """reference, torch, native; and triton on CUDA when triton imports."""
     engines = ("reference", "torch", "native")
     if device.startswith("cuda"):
-        from ncpu_cli.machine.choice import triton_unavailable
+        from ncpu_cli.run.choice import triton_unavailable
 
         if triton_unavailable() is None:
             engines += ("triton",)
@@ -122,7 +122,7 @@ def bench_engines(
     big = MachineConfig(mem_words=mem_words, max_cycles=1 << 40)
     timed = {}  # (engine, batch) -> (make a fresh machine or None, cycles, times, compile_s)
     if "native" in engines:
-        from ncpu_cli.machine import native
+        from ncpu_cli.machine.exact import native
 
         native.warm_up()
         native_compile = native.compile_info()["seconds"]
@@ -135,7 +135,7 @@ def bench_engines(
         timed.update(_triton_timed(loop, device, mem_words, batches, cycles))
     torch_machines = {}
     if "torch" in engines:
-        from ncpu_cli.machine.exact import CPU_CHUNK, CUDA_CHUNK, ExactMachine
+        from ncpu_cli.machine.exact.machine import CPU_CHUNK, CUDA_CHUNK, ExactMachine
 
         for b in batches:
             n = cycles or _auto_cycles(b, device)
@@ -194,15 +194,15 @@ def _bench_fib(device, mem_words, repeats, engines, fib_torch, values) -> list[d
         runs["reference"].append(seconds)
         for engine in [e for e in runs if e != "reference"]:
             if engine in ("native", "triton"):
-                from ncpu_cli.machine.native import NativeMachine
-                from ncpu_cli.machine.triton_engine import TritonMachine
+                from ncpu_cli.machine.exact.native import NativeMachine
+                from ncpu_cli.machine.exact.triton_engine import TritonMachine
 
                 on = {"device": device} if engine == "triton" else {}
                 m = (TritonMachine if engine == "triton" else NativeMachine)(
                     image, MachineConfig(**{**config.__dict__, **on}),
                     [ProgramInput()] * len(values), sweep=(1, values))
             else:
-                from ncpu_cli.machine.exact import ExactMachine
+                from ncpu_cli.machine.exact.machine import ExactMachine
 
                 m = ExactMachine.for_sweep(image, MachineConfig(**{**config.__dict__,
                                                                   "device": device}),
@@ -222,7 +222,7 @@ def _bench_fib(device, mem_words, repeats, engines, fib_torch, values) -> list[d
 def _triton_timed(loop, device, mem_words, batches, cycles) -> dict:
     """{("triton", b): (make a prepared machine, cycles, times, compile_s)}; the first
     launch (compilation or Triton's disk cache) is timed on its own as compile_s."""
-    from ncpu_cli.machine.triton_engine import TritonMachine
+    from ncpu_cli.machine.exact.triton_engine import TritonMachine
 
     config = MachineConfig(mem_words=mem_words, max_cycles=1 << 40, device=device)
     sizes = sorted(set(batches) | (set(TRITON_BATCHES) if device.startswith("cuda") else set()))

@@ -23,7 +23,7 @@ import torch
 from ncpu_cli.bench.machine import cpu_model
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
-from ncpu_cli.machine import exact_tables as xt
+from ncpu_cli.machine.exact import tables as xt
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
 
@@ -108,7 +108,7 @@ def bench_exact(
     more with the full step, see `runs`); `cycles` and `seconds` are per timing, `ips`
     their ratio, each the median of `repeats` timings. `bench_info(device)` says what ran
     them (torch version, CPU model or GPU name)."""
-    from ncpu_cli.machine.exact import CPU_CHUNK, CUDA_CHUNK, ExactMachine
+    from ncpu_cli.machine.exact.machine import CPU_CHUNK, CUDA_CHUNK, ExactMachine
 
     image = bench_program()
     # every batch with the step the program gets (it has no div, in or out), and the

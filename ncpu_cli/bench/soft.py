@@ -67,7 +67,7 @@ def bench_soft(
 
     The machine steps with torch's intra-op threads at NCPU_SOFT_THREADS (default 1,
     see ``soft.py``)."""
-    from ncpu_cli.machine.soft import SoftMachine, soft_cpu_threads
+    from ncpu_cli.machine.soft.machine import SoftMachine, soft_cpu_threads
 
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise RunError("--device cuda: no CUDA GPU is available (torch.cuda.is_available() is False)")

@@ -54,7 +54,7 @@ def bench(
 ) -> None:
     """Measure assembler lines/s and executor instructions/s on this machine."""
     from ncpu_cli.bench.machine import describe, machine_info
-    from ncpu_cli.machine import distributed
+    from ncpu_cli.run import distributed
 
     session = None
     try:

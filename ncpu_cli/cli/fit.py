@@ -134,7 +134,7 @@ def fit_command(
         only = [t for t in tasks.split(",") if t.strip()] if tasks is not None else None
         _suite(suite, method, opts, json_, seeds, only)
         return
-    from ncpu_cli.machine import distributed
+    from ncpu_cli.run import distributed
 
     session = None
     try:
@@ -154,7 +154,7 @@ def _fit_one(spec: str, opts: FitOptions, output: Optional[str], json_: bool, se
     first verified solution stops every rank, and rank 0 prints the result."""
     from ncpu_cli.fit import fit, load_spec
     from ncpu_cli.fit.search import combine
-    from ncpu_cli.machine import distributed
+    from ncpu_cli.run import distributed
 
     with distributed.phase(session):
         parsed = load_spec(spec)

@@ -34,7 +34,7 @@ from ncpu_cli.machine.config import (
     MIN_MEM_WORDS,
     MachineConfig,
 )
-from ncpu_cli.machine.engine import AUTO_REFERENCE_MAX, AUTO_TRITON_MIN
+from ncpu_cli.run.batch import AUTO_REFERENCE_MAX, AUTO_TRITON_MIN
 
 MACHINE, INPUTS, OUTPUT = "Machine", "Inputs", "Output"
 PROGRESS_AFTER_S = 1.0
@@ -205,8 +205,8 @@ def run_command(
     Exit status: 0 every program halted, 1 a fault or an error, 2 bad usage,
     3 some program reached --max-cycles (and none faulted).
     """
-    from ncpu_cli.machine import distributed
-    from ncpu_cli.machine.engine import EngineUsageError, validate_engine
+    from ncpu_cli.run import distributed
+    from ncpu_cli.run.batch import EngineUsageError, validate_engine
 
     programs = list(program or [])
     soft_only = [name for name, v in (("--addressing", addressing), ("--temperature", temperature),
@@ -263,10 +263,10 @@ def _run(programs: List[str], config: MachineConfig, session, *, device: str, en
          mode: str, sets, input_, mems, batch, sweep, inputs, json_: bool, out, quiet: bool,
          verbose: bool) -> int:
     """Plan, run (this rank's share, under torchrun) and report; the exit code."""
-    from ncpu_cli.machine import distributed
-    from ncpu_cli.machine.engine import choose_engine, load_program, resolve_device, run_batch
+    from ncpu_cli.run import distributed
+    from ncpu_cli.run.batch import choose_engine, load_program, resolve_device, run_batch
     from ncpu_cli.machine.inputs import build_batch
-    from ncpu_cli.machine.programs import plan_programs, slice_batch
+    from ncpu_cli.run.programs import plan_programs, slice_batch
 
     mem_words = config.mem_words
     with distributed.phase(session):  # every rank plans the whole batch
@@ -294,7 +294,7 @@ def _run(programs: List[str], config: MachineConfig, session, *, device: str, en
             plan = (plan.slice(mine.start, mine.stop) if hasattr(plan, "segments")
                     else slice_batch(plan, mine.start, mine.stop))
     if verbose:
-        from ncpu_cli.machine.engine import why_engine
+        from ncpu_cli.run.batch import why_engine
 
         stderr().print(why_engine(engine, mode, dev, len(mine)), highlight=False)
     show = not (json_ or quiet or out == "-")

@@ -20,8 +20,8 @@ from ncpu_cli.fit.sketch import Sketch
 from ncpu_cli.fit.spec import Example, FitSpec
 from ncpu_cli.isa import MASK32, load_isa
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.exact import ExactMachine
-from ncpu_cli.machine.native import run_arrays
+from ncpu_cli.machine.exact.machine import ExactMachine
+from ncpu_cli.machine.exact.native import run_arrays
 from ncpu_cli.machine.result import STATUS_NAMES
 
 SP = load_isa().aliases["sp"]

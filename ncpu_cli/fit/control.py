@@ -28,8 +28,8 @@ from torch import Tensor
 from ncpu_cli.fit.sketch import Sketch
 from ncpu_cli.fit.spec import Example
 from ncpu_cli.isa import to_signed
-from ncpu_cli.machine.addressing import normaliser
-from ncpu_cli.machine.soft_decode import ControlTable, build_control
+from ncpu_cli.machine.soft.addressing import normaliser
+from ncpu_cli.machine.soft.decode import ControlTable, build_control
 
 
 @dataclass

@@ -264,7 +264,7 @@ class Batch:
     def exact_machine(self, image, config):
         """An ExactMachine for this batch, built with the constructor that avoids
         per-program Python objects where possible."""
-        from ncpu_cli.machine.exact import ExactMachine
+        from ncpu_cli.machine.exact.machine import ExactMachine
 
         if self.sweep is not None:
             return ExactMachine.for_sweep(image, config, self.base, self.sweep.reg,

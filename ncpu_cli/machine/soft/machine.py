@@ -60,7 +60,7 @@ from torch import Tensor
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import MASK32, to_signed
-from ncpu_cli.machine.addressing import (
+from ncpu_cli.machine.soft.addressing import (
     RangePointer,
     check_mode,
     normaliser,
@@ -78,14 +78,14 @@ from ncpu_cli.machine.result import (
     TIMEOUT,
     ProgramResult,
 )
-from ncpu_cli.machine.soft_decode import (
+from ncpu_cli.machine.soft.decode import (
     LINEAR_MAP,
     NREG,
     ControlTable,
     build_control,
     mix_rows,
 )
-from ncpu_cli.machine.soft_step import (
+from ncpu_cli.machine.soft.step import (
     LIVE_EPS,
     MASKED,
     NEVER,

@@ -49,7 +49,7 @@ from torch import Tensor
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa, to_signed
-from ncpu_cli.machine.addressing import Normaliser
+from ncpu_cli.machine.soft.addressing import Normaliser
 
 NREG = 16
 LINEAR = ("add", "sub", "addi")  # the NAC-style linear sources (weights in {-1, 0, 1})

@@ -92,7 +92,7 @@ def native_unavailable() -> str | None:
     """Why the native engine cannot run here (numba missing or broken), else None."""
     if "native" not in _NATIVE:
         try:
-            import ncpu_cli.machine.native  # noqa: F401 - imports numba
+            import ncpu_cli.machine.exact.native  # noqa: F401 - imports numba
             _NATIVE["native"] = None
         except Exception as exc:  # ImportError, or numba refusing this numpy/Python
             _NATIVE["native"] = f"numba is not usable ({type(exc).__name__}: {exc})"

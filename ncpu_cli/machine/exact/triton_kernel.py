@@ -31,7 +31,7 @@ import numpy as np
 import triton
 import triton.language as tl
 
-from ncpu_cli.machine import native_kernel as nk
+from ncpu_cli.machine.exact import native_kernel as nk
 
 # Status and fault-reason codes: the native engine's, so its NativeBatch reads them.
 S_RUNNING = tl.constexpr(nk.S_RUNNING)

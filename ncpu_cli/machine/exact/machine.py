@@ -50,8 +50,8 @@ import torch
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import MASK32, load_isa
-from ncpu_cli.machine import exact_step as xs
-from ncpu_cli.machine import exact_tables as xt
+from ncpu_cli.machine.exact import step as xs
+from ncpu_cli.machine.exact import tables as xt
 from ncpu_cli.machine.config import MachineConfig, check_images, check_limits
 from ncpu_cli.machine.device import resolve_device
 from ncpu_cli.machine.inputs import ProgramInput

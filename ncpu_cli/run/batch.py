@@ -19,7 +19,7 @@ from typing import IO, Any, Callable, Iterable, Iterator
 
 from ncpu_cli.errors import ImageError, RunError
 from ncpu_cli.image import Image
-from ncpu_cli.machine.choice import (  # noqa: F401 - re-exported: engine.X keeps working
+from ncpu_cli.run.choice import (  # noqa: F401 - re-exported: engine.X keeps working
     AUTO_REFERENCE_MAX,
     AUTO_TRITON_MIN,
     CPU_ONLY,
@@ -314,7 +314,7 @@ def run_batch(
         why = native_unavailable()
         if why is not None:
             raise RunError(f"--engine native: {why}; install it with `pip install numba`")
-        from ncpu_cli.machine import native
+        from ncpu_cli.machine.exact import native
 
         _check_fits(native.bytes_needed(n, config.mem_words, batch.max_input), n, "native",
                     "cpu")
@@ -328,8 +328,8 @@ def run_batch(
     if engine == "triton":
         if triton_unavailable() is not None:
             raise RunError(f"--engine triton: {triton_unavailable()}")
-        from ncpu_cli.machine import native
-        from ncpu_cli.machine.triton_engine import TritonMachine
+        from ncpu_cli.machine.exact import native
+        from ncpu_cli.machine.exact.triton_engine import TritonMachine
 
         _check_fits(native.bytes_needed(n, config.mem_words, batch.max_input), n, "triton",
                     config.device)
@@ -346,7 +346,7 @@ def run_batch(
         return Outcome(engine, config.device, mode, config, machine.summary(), seconds,
                        _machine=machine)
     if engine == "exact":
-        from ncpu_cli.machine.exact import MAX_BATCH, ExactMachine
+        from ncpu_cli.machine.exact.machine import MAX_BATCH, ExactMachine
 
         needed = ExactMachine.bytes_needed(n, config.mem_words, config.max_out, batch.max_input)
         _check_fits(needed, n, "exact", config.device)
@@ -384,7 +384,7 @@ def run_batch(
         seconds = time.perf_counter() - start
         return Outcome(engine, config.device, mode, config, summarize(results), seconds, results)
     if engine == "soft":
-        from ncpu_cli.machine.soft import run_soft
+        from ncpu_cli.machine.soft.machine import run_soft
 
         _check_fits(soft_bytes_needed(n, config, batch.max_input), n, "soft", config.device)
         start = time.perf_counter()

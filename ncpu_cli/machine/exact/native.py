@@ -30,7 +30,7 @@ import numpy as np
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import MASK32, load_isa
-from ncpu_cli.machine import native_kernel as nk
+from ncpu_cli.machine.exact import native_kernel as nk
 from ncpu_cli.machine.config import (
     DEFAULT_MAX_CYCLES,
     DEFAULT_MAX_OUT,

@@ -128,14 +128,14 @@ class MultiBatch:
                 raise InputError(f"{self.programs[seg.program].name}: {err}") from None
 
     def exact_machine(self, image: Image, config):
-        from ncpu_cli.machine.exact import ExactMachine
+        from ncpu_cli.machine.exact.machine import ExactMachine
 
         sweep = self.sweep()
         inputs = self.inputs() if sweep is not None else self.materialise()
         return ExactMachine(image, config, inputs, images=self.images, _sweep=sweep)
 
     def native_machine(self, image: Image, config):
-        from ncpu_cli.machine.native import NativeMachine
+        from ncpu_cli.machine.exact.native import NativeMachine
 
         sweep = self.sweep()
         inputs = self.inputs() if sweep is not None else self.materialise()

@@ -28,8 +28,8 @@ from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
-from ncpu_cli.machine.native import OUT_START, NativeMachine, Progress
-from ncpu_cli.machine.native_kernel import S_PAUSE, S_RUNNING
+from ncpu_cli.machine.exact.native import OUT_START, NativeMachine, Progress
+from ncpu_cli.machine.exact.native_kernel import S_PAUSE, S_RUNNING
 from ncpu_cli.machine.result import ProgramResult
 
 DEFAULT_CYCLES_PER_LAUNCH = 256  # unmeasured: see the module docstring
@@ -63,7 +63,7 @@ def _kernel_module(device_type: str):
         raise RunError(f"--engine triton: {why}; install it with `{INSTALL}`")
     if device_type == "cpu" and not interpret_requested():
         raise RunError(f"--engine triton on the CPU: {INTERPRET_HINT}")
-    from ncpu_cli.machine import triton_kernel as tk
+    from ncpu_cli.machine.exact import triton_kernel as tk
 
     if device_type == "cpu" and not tk.INTERPRET:
         raise RunError("--engine triton on the CPU: the kernel of this process was made "

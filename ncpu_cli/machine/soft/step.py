@@ -16,15 +16,15 @@ from dataclasses import dataclass, fields
 import torch
 from torch import Tensor
 
-from ncpu_cli.machine import soft_alu
-from ncpu_cli.machine.addressing import (
+from ncpu_cli.machine.soft import alu as soft_alu
+from ncpu_cli.machine.soft.addressing import (
     RangePointer,
     normalise_with_far_block,
     normaliser,
     pair_first,
     tent_scores,
 )
-from ncpu_cli.machine.soft_decode import (
+from ncpu_cli.machine.soft.decode import (
     LINEAR,
     NREG,
     ControlTable,
@@ -103,7 +103,7 @@ def fetch(pc: Tensor, ctl: ControlTable, out: Tensor | None = None,
     """``pc @ C``, transposed: one (B,) row per column of the control table.
 
     pc (B, N) -> (f (F, B), rest (B,) the mass past the image or None); the rows past
-    the image are folded into the tail row (:func:`~ncpu_cli.machine.soft_decode.mix_rows`),
+    the image are folded into the tail row (:func:`~ncpu_cli.machine.soft.decode.mix_rows`),
     and a shared table is one GEMM for the whole batch.  `offset`: see :class:`Affine`."""
     return mix_rows(pc, ctl.table, ctl.table_t, out=out, offset=offset)
 

@@ -43,7 +43,7 @@ from typing import List
 import torch
 
 from ncpu_cli.isa import load_isa
-from ncpu_cli.machine import exact_tables as xt
+from ncpu_cli.machine.exact import tables as xt
 
 INT_MIN = -(2**31)
 ROW_MASK = (1 << xt.ROW_BITS) - 1

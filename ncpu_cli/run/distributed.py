@@ -222,7 +222,7 @@ def gather_outcome(packed: tuple[float, list[tuple]], *, engine: str, device: st
                    config):
     """The Outcome of the whole batch on rank 0 (None elsewhere) from every rank's
     `pack_results`; the time is the slowest rank's. A collective."""
-    from ncpu_cli.machine.engine import Outcome, summarize
+    from ncpu_cli.run.batch import Outcome, summarize
     from ncpu_cli.machine.result import ProgramResult
 
     parts = gather(packed)
@@ -271,7 +271,7 @@ def start(device: str = "auto") -> Session:
     import torch
     import torch.distributed as dist
 
-    from ncpu_cli.machine.choice import cuda_available
+    from ncpu_cli.run.choice import cuda_available
 
     cuda = device == "cuda" or (device == "auto" and cuda_available())
     backend = "nccl" if cuda and dist.is_nccl_available() else "gloo"
