@@ -15,6 +15,15 @@ import yaml
 
 MASK32 = 0xFFFF_FFFF
 
+# How a program stops (ISA.md "Halting and faults"): the vocabulary every executor
+# reports. Batched engines store the index into these tuples per program (int8).
+HALTED, FAULT, TIMEOUT, RUNNING = "halted", "fault", "timeout", "running"
+OPCODE, ADDRESS, TARGET, OUTPUT_FULL = "opcode", "address", "target", "output-full"
+STATUS_NAMES = (RUNNING, HALTED, FAULT, TIMEOUT)
+REASON_NAMES = (None, OPCODE, ADDRESS, TARGET, OUTPUT_FULL)
+S_RUNNING, S_HALTED, S_FAULT, S_TIMEOUT = range(len(STATUS_NAMES))
+R_NONE, R_OPCODE, R_ADDRESS, R_TARGET, R_OUTPUT_FULL = range(len(REASON_NAMES))
+
 
 def data_path(name: str) -> Path:
     """Path of a file shipped in ``isa/`` (editable install or wheel)."""

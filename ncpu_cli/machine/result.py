@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-HALTED, FAULT, TIMEOUT, RUNNING = "halted", "fault", "timeout", "running"
-# fault reasons (ISA.md)
-OPCODE, ADDRESS, TARGET, OUTPUT_FULL = "opcode", "address", "target", "output-full"
-# the code every batched engine stores per program (int8 arrays): index -> name
-STATUS_NAMES = (RUNNING, HALTED, FAULT, TIMEOUT)
-REASON_NAMES = (None, OPCODE, ADDRESS, TARGET, OUTPUT_FULL)
+from ncpu_cli.isa import (  # noqa: F401 - the status vocabulary, next to the result it names
+    ADDRESS, FAULT, HALTED, OPCODE, OUTPUT_FULL, REASON_NAMES, RUNNING, STATUS_NAMES, TARGET,
+    TIMEOUT,
+)
 
 
 @dataclass

@@ -23,13 +23,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ncpu_cli.isa import load_isa
+from ncpu_cli.isa import (  # noqa: F401 - status and reason codes, shared by every engine
+    R_ADDRESS, R_NONE, R_OPCODE, R_OUTPUT_FULL, R_TARGET, S_FAULT, S_HALTED, S_RUNNING,
+    S_TIMEOUT, STATUS_NAMES, load_isa,
+)
 
-# Program status codes (int8 arrays); S_PAUSE is internal: the program needs a larger
+# S_PAUSE, after the shared status codes, is internal: the program needs a larger
 # output buffer and waits, its instruction not executed, for the caller to grow it.
-S_RUNNING, S_HALTED, S_FAULT, S_TIMEOUT, S_PAUSE = 0, 1, 2, 3, 4
-# Fault reason codes (int8 arrays).
-R_NONE, R_OPCODE, R_ADDRESS, R_TARGET, R_OUTPUT_FULL = 0, 1, 2, 3, 4
+S_PAUSE = len(STATUS_NAMES)
 
 # Semantics classes (the `class:` of isa/ncpu32.yaml) -> kernel kind codes.
 CLASSES = ("illegal", "halt", "alu", "alui", "li", "lui", "load", "store", "jal", "jalr",
