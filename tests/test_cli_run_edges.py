@@ -22,7 +22,9 @@ from test_cli_run import (
     run_json,
 )
 
-from ncpu_cli.run import batch as engine
+from ncpu_cli.machine import reference_batch
+from ncpu_cli.run import choice
+from ncpu_cli.run.batch import run_batch
 
 # ---------------------------------------------------------------- --inputs - (stdin)
 
@@ -108,7 +110,7 @@ def test_exit_3_when_some_time_out_and_none_fault(src):
     assert doc["summary"]["timeout"] == 1 and doc["summary"]["halted"] == 2
 
 
-@pytest.mark.parametrize("engine_name", ["exact", "reference"])
+@pytest.mark.parametrize("engine_name", ["torch", "reference"])
 def test_json_and_out_together(src, tmp_path, engine_name):
     dest = tmp_path / "r.jsonl"
     result = invoke(src(LOAD), "--sweep", "r2=1020:1030", "--engine", engine_name,
@@ -169,28 +171,29 @@ def test_no_color_is_honoured(monkeypatch):
 
 def test_auto_uses_native_on_the_cpu_and_without_numba_the_old_choice(monkeypatch):
     for batch in (1, 64, 65, 10**6):
-        assert engine.choose_engine("auto", "exact", "cpu", batch) == "native"
-    assert engine.choose_engine("auto", "exact", "cuda", 1) == "exact"
+        assert choice.choose_engine("auto", "exact", "cpu", batch) == "native"
+    assert choice.choose_engine("auto", "exact", "cuda", 1) == "torch"
     monkeypatch.setattr("ncpu_cli.run.choice.native_unavailable",
                         lambda: "numba is not usable (x)")
-    assert "not available (numba is not usable (x)" in engine.why_engine("auto", "exact", "cpu", 1)
-    limit = engine.AUTO_REFERENCE_MAX
-    assert engine.choose_engine("auto", "exact", "cpu", 1) == "reference"
-    assert engine.choose_engine("auto", "exact", "cpu", limit) == "reference"
-    assert engine.choose_engine("auto", "exact", "cpu", limit + 1) == "exact"
-    assert engine.choose_engine("auto", "exact", "cuda", 1) == "exact"
-    assert engine.choose_engine("reference", "exact", "cpu", 10**6) == "reference"
+    assert "not available (numba is not usable (x)" in choice.why_engine("auto", "exact", "cpu", 1)
+    limit = choice.AUTO_REFERENCE_MAX
+    assert choice.choose_engine("auto", "exact", "cpu", 1) == "reference"
+    assert choice.choose_engine("auto", "exact", "cpu", limit) == "reference"
+    assert choice.choose_engine("auto", "exact", "cpu", limit + 1) == "torch"
+    assert choice.choose_engine("auto", "exact", "cuda", 1) == "torch"
+    assert choice.choose_engine("reference", "exact", "cpu", 10**6) == "reference"
+    assert choice.choose_engine("exact", "exact", "cpu", 1) == "torch"  # the older name
 
 
 def test_no_gpu_possible(monkeypatch):
     monkeypatch.delitem(sys.modules, "torch", raising=False)
     monkeypatch.setattr(sys, "platform", "linux")
-    monkeypatch.setattr(engine.os.path, "exists", lambda p: False)
-    assert engine.no_gpu_possible() and not engine.cuda_available()
-    monkeypatch.setattr(engine.os.path, "exists", lambda p: p == "/dev/nvidiactl")
-    assert not engine.no_gpu_possible()
+    monkeypatch.setattr(choice.os.path, "exists", lambda p: False)
+    assert choice.no_gpu_possible() and not choice.cuda_available()
+    monkeypatch.setattr(choice.os.path, "exists", lambda p: p == "/dev/nvidiactl")
+    assert not choice.no_gpu_possible()
     monkeypatch.setattr(sys, "platform", "win32")
-    assert not engine.no_gpu_possible()  # unknown: torch decides
+    assert not choice.no_gpu_possible()  # unknown: torch decides
 
 
 def test_single_program_on_the_cpu_does_not_import_torch(tmp_path):
@@ -199,7 +202,7 @@ def test_single_program_on_the_cpu_does_not_import_torch(tmp_path):
     prog = tmp_path / "p.s"
     prog.write_text(ADD)
     devices = ["cpu"]
-    if not any(engine.os.path.exists(p) for p in engine.GPU_DRIVER_NODES):
+    if not any(choice.os.path.exists(p) for p in choice.GPU_DRIVER_NODES):
         devices.append("auto")
     for device in devices:
         code = textwrap.dedent(f"""
@@ -252,9 +255,9 @@ def test_reference_engine_reports_progress_in_slices(monkeypatch):
 
     w = load_isa().encode
     spin = Image([w("addi", rd=1, ra=1, imm=1), w("jal", rd=0, imm=0)])
-    monkeypatch.setattr(engine, "REFERENCE_SLICE", 1000)
+    monkeypatch.setattr(reference_batch, "SLICE", 1000)
     calls = []
-    outcome = engine.run_batch(spin, MachineConfig(max_cycles=3500), Batch(copies=2),
+    outcome = run_batch(spin, MachineConfig(max_cycles=3500), Batch(copies=2),
                                "reference", progress=lambda c, r: calls.append((c, r)))
     assert outcome.summary["timeout"] == 2 and outcome.summary["cycles_total"] == 7000
     assert calls[:4] == [(1000, 2), (2000, 2), (3000, 2), (3500, 2)]

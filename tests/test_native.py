@@ -94,7 +94,7 @@ def test_sweep_and_every_batch_kind():
         "records": Batch(base, records=(ProgramInput(set={1: 27}), base, ProgramInput())),
     }
     for kind, batch in kinds.items():
-        m = native.NativeMachine.for_batch(im, config, batch)
+        m = native.NativeMachine(im, config, **batch.machine_args())
         check_native(config, [im] * len(batch), list(batch), machine=m)
         assert m.summary()["count"] == len(batch), kind
 
@@ -227,7 +227,7 @@ def test_run_for_some_cycles_then_on():
 def test_run_errors(kwargs, message):
     args = dict(image=Image([0]), config=cfg(), inputs=[ProgramInput()]) | kwargs
     with pytest.raises(RunError, match=message):
-        native.run_native(args["image"], args["config"], args["inputs"])
+        native.run(args["image"], args["config"], args["inputs"])
 
 
 def test_per_program_image_errors_name_the_program():

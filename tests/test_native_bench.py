@@ -12,14 +12,14 @@ from ncpu_cli.bench.engines import bench_engines, fib_program
 from ncpu_cli.cli import app
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
-from ncpu_cli.machine.exact.native import run_native
+from ncpu_cli.machine.exact import native
 
 KEYS = {"engine", "mode", "device", "device_name", "batch", "mem_words", "instructions",
         "seconds", "ips", "ratio", "compile_s"}
 
 
 def test_fib_program_computes_fib():
-    got = run_native(fib_program(), MachineConfig(), [ProgramInput(set={1: n}) for n in
+    got = native.run(fib_program(), MachineConfig(), [ProgramInput(set={1: n}) for n in
                                                       range(15)])
     fib = [0, 1]
     while len(fib) < 15:

@@ -34,7 +34,7 @@ from ncpu_cli.machine.config import (
     MIN_MEM_WORDS,
     MachineConfig,
 )
-from ncpu_cli.run.batch import AUTO_REFERENCE_MAX, AUTO_TRITON_MIN
+from ncpu_cli.run.choice import AUTO_REFERENCE_MAX, AUTO_TRITON_MIN, ENGINES
 
 MACHINE, INPUTS, OUTPUT = "Machine", "Inputs", "Output"
 PROGRESS_AFTER_S = 1.0
@@ -46,13 +46,8 @@ class Device(str, Enum):
     cuda = "cuda"
 
 
-class EngineChoice(str, Enum):
-    auto = "auto"
-    native = "native"
-    triton = "triton"
-    exact = "exact"
-    torch = "torch"
-    reference = "reference"
+# --engine's choices: auto and every registered exact engine (run/engines.py)
+EngineChoice = Enum("EngineChoice", {name: name for name in ENGINES}, type=str)
 
 
 class Mode(str, Enum):
@@ -115,11 +110,11 @@ def run_command(
     engine: EngineChoice = typer.Option(
         EngineChoice.auto, "--engine", case_sensitive=False, rich_help_panel=MACHINE,
         help="Executor for --mode exact: native (compiled interpreter, CPU), triton (fused "
-        "kernel, CUDA; on the CPU only with TRITON_INTERPRET=1, slow), exact or torch "
-        "(the batched tensor executor, CPU or CUDA), reference (the plain interpreter), or "
-        "auto (native on the CPU; without numba reference for up to "
-        f"{AUTO_REFERENCE_MAX} programs, else exact; on CUDA triton from "
-        f"{AUTO_TRITON_MIN} programs, else exact; -v says which and why).",
+        "kernel, CUDA; on the CPU only with TRITON_INTERPRET=1, slow), torch (the batched "
+        "tensor step, CPU or CUDA; exact is its older name), reference (the plain "
+        "interpreter), or auto (native on the CPU; without numba reference for up to "
+        f"{AUTO_REFERENCE_MAX} programs, else torch; on CUDA triton from "
+        f"{AUTO_TRITON_MIN} programs, else torch; -v says which and why).",
     ),
     mode: Mode = typer.Option(
         Mode.exact, "--mode", case_sensitive=False, rich_help_panel=MACHINE,
@@ -206,7 +201,7 @@ def run_command(
     3 some program reached --max-cycles (and none faulted).
     """
     from ncpu_cli.run import distributed
-    from ncpu_cli.run.batch import EngineUsageError, validate_engine
+    from ncpu_cli.run.choice import EngineUsageError, validate_engine
 
     programs = list(program or [])
     soft_only = [name for name, v in (("--addressing", addressing), ("--temperature", temperature),
@@ -264,7 +259,9 @@ def _run(programs: List[str], config: MachineConfig, session, *, device: str, en
          verbose: bool) -> int:
     """Plan, run (this rank's share, under torchrun) and report; the exit code."""
     from ncpu_cli.run import distributed
-    from ncpu_cli.run.batch import choose_engine, load_program, resolve_device, run_batch
+    from ncpu_cli.run.batch import run_batch
+    from ncpu_cli.run.choice import choose_engine, resolve_device
+    from ncpu_cli.run.load import load_program
     from ncpu_cli.machine.inputs import build_batch
     from ncpu_cli.run.programs import plan_programs, slice_batch
 
@@ -294,7 +291,7 @@ def _run(programs: List[str], config: MachineConfig, session, *, device: str, en
             plan = (plan.slice(mine.start, mine.stop) if hasattr(plan, "segments")
                     else slice_batch(plan, mine.start, mine.stop))
     if verbose:
-        from ncpu_cli.run.batch import why_engine
+        from ncpu_cli.run.choice import why_engine
 
         stderr().print(why_engine(engine, mode, dev, len(mine)), highlight=False)
     show = not (json_ or quiet or out == "-")

@@ -131,7 +131,7 @@ def trace_command(
     if sweeping and plot is not None:
         usage("--plot draws one trace; it cannot be combined with --sweep-mem/--sweep-temperature")
 
-    from ncpu_cli.run.batch import load_program
+    from ncpu_cli.run.load import load_program
     from ncpu_cli.machine.inputs import build_batch
     from ncpu_cli.trace import sweep, trace_program
 

@@ -261,20 +261,15 @@ class Batch:
                     where = f"program {n}: " if self.records is not None else ""
                     raise InputError(f"{where}{err}") from None
 
-    def exact_machine(self, image, config):
-        """An ExactMachine for this batch, built with the constructor that avoids
-        per-program Python objects where possible."""
-        from ncpu_cli.machine.exact.machine import ExactMachine
-
+    def machine_args(self) -> dict[str, Any]:
+        """The keyword arguments every engine's machine takes for these programs
+        (machine/README.md): `inputs`, and `sweep` for a sweep, so that copies and sweeps
+        need no ProgramInput object per program."""
         if self.sweep is not None:
-            return ExactMachine.for_sweep(image, config, self.base, self.sweep.reg,
-                                          self.sweep.values)
+            return {"inputs": [self.base] * len(self), "sweep": (self.sweep.reg, self.sweep.values)}
         if self.records is not None:
-            return ExactMachine(image, config, list(self.records))
-        if self.copies == 1:
-            return ExactMachine(image, config, [self.base])
-        return ExactMachine.broadcast(image, config, self.base, self.copies)
-
+            return {"inputs": list(self.records)}
+        return {"inputs": [self.base] * len(self)}
 
 def build_batch(
     sets: Sequence[str] = (),

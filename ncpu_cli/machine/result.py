@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from ncpu_cli.isa import (  # noqa: F401 - the status vocabulary, next to the result it names
     ADDRESS, FAULT, HALTED, OPCODE, OUTPUT_FULL, REASON_NAMES, RUNNING, STATUS_NAMES, TARGET,
@@ -37,3 +39,24 @@ class ProgramResult:
             "eof": self.eof,
             **self.extra,
         }
+
+
+def summarize(results: Iterable[ProgramResult]) -> dict[str, int]:
+    """The summary every engine's machine gives: {count, halted, fault, timeout, running,
+    cycles_total, cycles_min, cycles_median, cycles_max} (median: the lower middle)."""
+    counts = {HALTED: 0, FAULT: 0, TIMEOUT: 0, RUNNING: 0}
+    cycles = []
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+        cycles.append(r.cycles)
+    return {
+        "count": len(cycles),
+        "halted": counts[HALTED],
+        "fault": counts[FAULT],
+        "timeout": counts[TIMEOUT],
+        "running": counts[RUNNING],
+        "cycles_total": sum(cycles),
+        "cycles_min": min(cycles, default=0),
+        "cycles_median": int(statistics.median_low(cycles)) if cycles else 0,
+        "cycles_max": max(cycles, default=0),
+    }

@@ -1,8 +1,8 @@
 """Choosing the executor of a run: engine names, `--engine auto`, the device.
 
-`choose_engine` picks by device and batch size (measured numbers: README's speed
-section), `why_engine` says why in one line (`ncpu run -v`). Re-exported by
-`engine.py`, which runs the choice.
+The names come from the registry (`engines.py`). `choose_engine` picks by device and
+batch size from measured numbers (README's speed section); `why_engine` says why in
+one line (`ncpu run -v`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ import os
 import sys
 
 from ncpu_cli.errors import RunError
+from ncpu_cli.run.engines import ALIASES
+from ncpu_cli.run.engines import ENGINES as REGISTRY
 
-ENGINES = ("auto", "native", "triton", "exact", "torch", "reference")  # torch: exact
-CPU_ONLY = ("reference", "native")
+# what --engine accepts: auto, every exact engine of the registry, and the aliases
+ENGINES = ("auto", *(n for n in REGISTRY if n != "soft"), *ALIASES)
+CPU_ONLY = tuple(n for n, e in REGISTRY.items() if e.devices == ("cpu",))
 MODES = ("exact", "soft")
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -59,7 +62,8 @@ def validate_engine(engine: str, mode: str, device: str) -> None:
         raise EngineUsageError(f"unknown device `{device}` (choose {', '.join(DEVICES)})")
     if engine in CPU_ONLY and device == "cuda":
         raise EngineUsageError(
-            f"--engine {engine} runs on the CPU only; use --engine exact with --device cuda"
+            f"--engine {engine} runs on the CPU only; use --engine torch or triton with "
+            "--device cuda"
         )
     if mode == "soft" and engine != "auto":
         raise EngineUsageError(
@@ -68,7 +72,7 @@ def validate_engine(engine: str, mode: str, device: str) -> None:
 
 
 def resolve_device(device: str, engine: str = "auto") -> str:
-    """`auto` -> cuda when available (cpu for the reference engine); `cuda` must exist."""
+    """`auto` -> cuda when available (cpu for a CPU-only engine); `cuda` must exist."""
     if device == "auto":
         if engine in CPU_ONLY:
             return "cpu"
@@ -80,26 +84,12 @@ def resolve_device(device: str, engine: str = "auto") -> str:
     return device
 
 
-# Up to this many programs, `--engine auto` runs the reference interpreter on the CPU.
-# Measured on a 2-core EPYC (`ncpu bench exact`): one exact cycle of a whole batch
-# costs ~45 us up to B = 256 (per-op overhead), a reference instruction ~0.33 us, so
-# the interpreter is faster below B ~ 130 -- more so when programs stop at different
+# Without numba, up to this many programs `--engine auto` runs the reference interpreter
+# on the CPU. Measured on a 2-core EPYC (`ncpu bench exact`): one torch cycle of a whole
+# batch costs ~45 us up to B = 256 (per-op overhead), a reference instruction ~0.33 us,
+# so the interpreter is faster below B ~ 130 -- more so when programs stop at different
 # times -- and it starts without importing torch.
 AUTO_REFERENCE_MAX = 64
-
-
-def native_unavailable() -> str | None:
-    """Why the native engine cannot run here (numba missing or broken), else None."""
-    if "native" not in _NATIVE:
-        try:
-            import ncpu_cli.machine.exact.native  # noqa: F401 - imports numba
-            _NATIVE["native"] = None
-        except Exception as exc:  # ImportError, or numba refusing this numpy/Python
-            _NATIVE["native"] = f"numba is not usable ({type(exc).__name__}: {exc})"
-    return _NATIVE["native"]
-
-
-_NATIVE: dict[str, str | None] = {}
 
 # From this many programs, `--engine auto` on CUDA runs the fused Triton kernel (when
 # triton imports and TRITON_INTERPRET is off). Unmeasured until a GPU run (make
@@ -107,21 +97,14 @@ _NATIVE: dict[str, str | None] = {}
 AUTO_TRITON_MIN = 4096
 
 
-def triton_unavailable() -> str | None:
-    """Why the Triton engine cannot run here (triton missing or broken, or numba, whose
-    native engine code builds its state), with the fix; else None."""
-    if "triton" not in _NATIVE:
-        try:
-            import triton  # noqa: F401
+def native_unavailable() -> str | None:
+    """Why the native engine cannot run here (numba missing or broken), else None."""
+    return REGISTRY["native"].unavailable()
 
-            why = None
-        except Exception as exc:  # ImportError, or a broken install
-            why = (f"triton is not usable ({type(exc).__name__}: {exc}); install it with "
-                   "`pip install 'ncpu[cuda]'`")
-        if why is None and native_unavailable() is not None:
-            why = f"{native_unavailable()}, and the Triton engine needs it; pip install numba"
-        _NATIVE["triton"] = why
-    return _NATIVE["triton"]
+
+def triton_unavailable() -> str | None:
+    """Why the Triton engine cannot run here (triton or numba missing), with the fix."""
+    return REGISTRY["triton"].unavailable()
 
 
 def _auto_triton(device: str, batch_size: int) -> bool:
@@ -131,23 +114,21 @@ def _auto_triton(device: str, batch_size: int) -> bool:
 
 
 def choose_engine(engine: str, mode: str, device: str, batch_size: int) -> str:
-    """The executor for a run: `soft`, `native`, `triton`, `exact` or `reference`
+    """The registered engine for a run: `soft`, `native`, `triton`, `torch` or `reference`
     (`why_engine` says why). auto on the CPU: the native engine at every batch size;
     without numba, the reference interpreter up to AUTO_REFERENCE_MAX programs, else
-    exact. auto on a GPU: triton from AUTO_TRITON_MIN programs when it imports, else
-    exact. `torch` is another name for exact."""
+    torch. auto on a GPU: triton from AUTO_TRITON_MIN programs when it imports, else
+    torch. `exact` is the torch engine's older name."""
     validate_engine(engine, mode, device)
     if mode == "soft":
         return "soft"
-    if engine == "torch":
-        return "exact"
     if engine != "auto":
-        return engine
+        return ALIASES.get(engine, engine)
     if device == "cpu" and native_unavailable() is None:
         return "native"
     if _auto_triton(device, batch_size):  # never on the CPU: there it is the interpreter
         return "triton"
-    return "reference" if batch_size <= AUTO_REFERENCE_MAX and device == "cpu" else "exact"
+    return "reference" if batch_size <= AUTO_REFERENCE_MAX and device == "cpu" else "torch"
 
 
 def why_engine(engine: str, mode: str, device: str, batch_size: int) -> str:
@@ -166,4 +147,4 @@ def why_engine(engine: str, mode: str, device: str, batch_size: int) -> str:
         return "engine native: auto on the CPU uses the compiled interpreter"
     size = f"{batch_size} program{'s' * (batch_size != 1)}"
     return (f"engine {chosen}: auto on the CPU for {size}; the native engine is not "
-            f"available ({native_unavailable()}; pip install numba)")
+            f"available ({native_unavailable()})")

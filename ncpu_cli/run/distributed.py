@@ -222,15 +222,15 @@ def gather_outcome(packed: tuple[float, list[tuple]], *, engine: str, device: st
                    config):
     """The Outcome of the whole batch on rank 0 (None elsewhere) from every rank's
     `pack_results`; the time is the slowest rank's. A collective."""
-    from ncpu_cli.run.batch import Outcome, summarize
-    from ncpu_cli.machine.result import ProgramResult
+    from ncpu_cli.machine.result import ProgramResult, summarize
+    from ncpu_cli.run.batch import Outcome
 
     parts = gather(packed)
     if parts is None:
         return None
     results = [ProgramResult(*row[:8], extra=row[8]) for _, part in parts for row in part]
     return Outcome(engine, device, mode, config, summarize(results),
-                   max(s for s, _ in parts), results)
+                   max(s for s, _ in parts), _results=results)
 
 
 def _timeout() -> datetime.timedelta:

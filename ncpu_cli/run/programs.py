@@ -127,19 +127,12 @@ class MultiBatch:
             except InputError as err:
                 raise InputError(f"{self.programs[seg.program].name}: {err}") from None
 
-    def exact_machine(self, image: Image, config):
-        from ncpu_cli.machine.exact.machine import ExactMachine
-
+    def machine_args(self) -> dict:
+        """The keyword arguments every engine's machine takes (machine/README.md): an image
+        and an input per run, and `sweep` when every segment sweeps the same register."""
         sweep = self.sweep()
         inputs = self.inputs() if sweep is not None else self.materialise()
-        return ExactMachine(image, config, inputs, images=self.images, _sweep=sweep)
-
-    def native_machine(self, image: Image, config):
-        from ncpu_cli.machine.exact.native import NativeMachine
-
-        sweep = self.sweep()
-        inputs = self.inputs() if sweep is not None else self.materialise()
-        return NativeMachine(image, config, inputs, images=self.images, sweep=sweep)
+        return {"inputs": inputs, "images": self.images, "sweep": sweep}
 
     def slice(self, lo: int, hi: int) -> "MultiBatch":
         """Runs lo..hi-1 (for one rank's share)."""

@@ -2,15 +2,15 @@
 
 Two ways in:
 
-    run_native(image, config, inputs, *, with_mem=False, images=None, progress=None)
-        -> list[ProgramResult], the same as run_exact / run_reference give.
+    run(images, config, inputs, *, with_mem=False, progress=None)
+        -> list[ProgramResult], the contract's whole run (machine/README.md).
     run_arrays(mem, regs=None, pc=0, inp=None, in_len=None, *, max_cycles, max_out)
         -> NativeBatch: numpy arrays in and out, for callers with thousands of
         candidate programs (`ncpu fit`): mem (B, N) int32 is each program's own
         memory image, no ProgramResult objects are made.
 
-`NativeMachine` wraps a NativeBatch with the methods `run_batch` (engine.py) uses
-(run, results, summary, first_faults), like ExactMachine. The interpreter itself
+`NativeMachine` wraps a NativeBatch as the contract's batch machine (run, step,
+results, summary, first_faults). The interpreter itself
 is `native_kernel.run_chunk`; a run calls it in chunks of a few tens of millions of
 instructions, so progress is reported and Ctrl-C is noticed between chunks.
 
@@ -38,6 +38,7 @@ from ncpu_cli.machine.config import (
     check_images,
     check_limits,
     check_mem_words,
+    split_images,
 )
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import REASON_NAMES, STATUS_NAMES, ProgramResult  # by nk.S_*/R_*
@@ -311,11 +312,6 @@ def build_state(image: Image, config: MachineConfig, inputs: Sequence[ProgramInp
         in_pos=np.zeros(B, dtype=np.int32), eof=np.zeros(B, dtype=np.int8), inp_shared=shared)
 
 
-def bytes_needed(batch: int, mem_words: int, max_input: int) -> int:
-    """Host memory of a native run at its start: memory, registers, inputs, state."""
-    return batch * 4 * (mem_words + NREGS + OUT_START + max_input + 8) + (1 << 20)
-
-
 class NativeMachine:
     """A batch run on the native engine, with ExactMachine's reading methods.
 
@@ -328,16 +324,18 @@ class NativeMachine:
         self.state = build_state(image, config, inputs, images=images, sweep=sweep)
         self.batch = self.state.batch
 
-    @classmethod
-    def for_batch(cls, image: Image, config: MachineConfig, batch) -> "NativeMachine":
-        """The programs of an `inputs.Batch` (copies, a sweep or records), without a
-        ProgramInput object per program for copies and sweeps."""
-        if batch.sweep is not None:
-            return cls(image, config, [batch.base] * len(batch),
-                       sweep=(batch.sweep.reg, batch.sweep.values))
-        if batch.records is not None:
-            return cls(image, config, list(batch.records))
-        return cls(image, config, [batch.base] * len(batch))
+    @staticmethod
+    def bytes_needed(batch: int, config: MachineConfig, max_input: int) -> int:
+        """Host memory of a native run at its start: memory, registers, inputs, state."""
+        return batch * 4 * (config.mem_words + NREGS + OUT_START + max_input + 8) + (1 << 20)
+
+    def prepare(self) -> None:
+        """Compile the kernel or load it from the disk cache (once per process)."""
+        warm_up()
+
+    def step(self, n: int = 1) -> None:
+        """Exactly n more cycles (or up to the cycle limit) for the programs still running."""
+        self.run(cycles=n)
 
     def run(self, progress: Progress | None = None, cycles: int | None = None) -> None:
         c = self.config
@@ -371,10 +369,11 @@ class NativeMachine:
         return np.flatnonzero(self.state.status == nk.S_FAULT)[: max(0, int(k))].tolist()
 
 
-def run_native(image: Image, config: MachineConfig, inputs: Sequence[ProgramInput], *,
-               with_mem: bool = False, images: Sequence[Image] | None = None,
-               progress: Progress | None = None) -> list[ProgramResult]:
-    """Run a batch to the end and return every program's result (as run_exact does)."""
-    machine = NativeMachine(image, config, inputs, images=images)
+def run(images, config: MachineConfig, inputs: Sequence[ProgramInput], *,
+        with_mem: bool = False, progress: Progress | None = None) -> list[ProgramResult]:
+    """The contract's whole run: every program's result. images: one Image for every
+    program, or one per program."""
+    image, per_program = split_images(images)
+    machine = NativeMachine(image, config, inputs, images=per_program)
     machine.run(progress=progress)
     return list(machine.results(with_mem=with_mem))

@@ -1,7 +1,7 @@
 """The Triton engine (`--engine triton`): the fused kernel of `triton_kernel.py` on a batch.
 
-    run_triton(image, config, inputs, *, with_mem=False, images=None, progress=None)
-        -> list[ProgramResult], field for field what run_reference / run_native give.
+    run(images, config, inputs, *, with_mem=False, progress=None)
+        -> list[ProgramResult], field for field what the reference and native engines give.
 
 `TritonMachine` is a `NativeMachine` (same reset state, `NativeBatch` layout, results,
 summary) whose `run` moves the state to torch tensors on the device, launches the
@@ -26,7 +26,7 @@ import numpy as np
 
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
-from ncpu_cli.machine.config import MachineConfig
+from ncpu_cli.machine.config import MachineConfig, split_images
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.exact.native import OUT_START, NativeMachine, Progress
 from ncpu_cli.machine.exact.native_kernel import S_PAUSE, S_RUNNING
@@ -215,10 +215,11 @@ class TritonMachine(NativeMachine):
         return super().first_faults(k)
 
 
-def run_triton(image: Image, config: MachineConfig, inputs: Sequence[ProgramInput], *,
-               with_mem: bool = False, images: Sequence[Image] | None = None,
-               progress: Progress | None = None) -> list[ProgramResult]:
-    """Run a batch to the end and return every program's result (as run_native does)."""
-    machine = TritonMachine(image, config, inputs, images=images)
+def run(images, config: MachineConfig, inputs: Sequence[ProgramInput], *,
+        with_mem: bool = False, progress: Progress | None = None) -> list[ProgramResult]:
+    """The contract's whole run: every program's result. images: one Image for every
+    program, or one per program."""
+    image, per_program = split_images(images)
+    machine = TritonMachine(image, config, inputs, images=per_program)
     machine.run(progress=progress)
     return list(machine.results(with_mem=with_mem))
