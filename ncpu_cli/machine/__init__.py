@@ -1,1 +1,3 @@
-"""The three executors (reference, exact, soft) and what they share."""
+"""The executors: the reference oracle, the exact engines (exact/: torch, native, triton)
+and the soft engine (soft/), all keeping one contract (machine/README.md): the same
+MachineConfig and ProgramInputs in, the same ProgramResults out."""
