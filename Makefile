@@ -24,9 +24,9 @@ $(BIN)/ncpu: pyproject.toml
 
 demo: $(BIN)/ncpu
 	$(BIN)/ncpu asm programs/factorial.s -f listing -o -
-	$(BIN)/ncpu run programs/factorial.s --set r1=10 --engine exact
-	$(BIN)/ncpu run programs/string_reverse.s --engine exact
-	$(BIN)/ncpu run programs/collatz.s --sweep r1=1:16385 --engine exact
+	$(BIN)/ncpu run programs/factorial.s --set r1=10 --engine torch
+	$(BIN)/ncpu run programs/string_reverse.s
+	$(BIN)/ncpu run programs/collatz.s --sweep r1=1:16385 --engine native
 	$(BIN)/ncpu run programs/factorial.s --set r1=5 --mode soft --addressing sparsemax --temperature 0.5
 	$(BIN)/ncpu trace programs/gcd.s --set r1=12 --set r2=18 --addressing softmax --temperature 0.05
 	$(BIN)/ncpu fit programs/fit/table16_sbox.yaml --time-limit 120
