@@ -2,6 +2,7 @@
 
 dump(image, fmt)        -> str (bytes for bin)
 parse(data, name, fmt)  -> Image (fmt None: guessed from the name, else sniffed)
+dump_image / save_image / load_image: the same for files and streams (YAML by default)
 
 readmemh   8 hex digits a word, `@addr` (hex) before each run after a gap,
            `//` and `/* */` comments. The header comments `// entry: 0x...` and
@@ -15,21 +16,33 @@ symbols    label and address, sorted by address (output only).
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 import struct
 from pathlib import PurePath
+from typing import IO, Any
 
 from ncpu_cli.errors import ImageError
-from ncpu_cli.image import FORMAT_NAME, FORMAT_VERSION, Image, from_yaml, image_from_data, to_yaml
-from ncpu_cli.isa import MASK32, load_isa
-from ncpu_cli.machine.config import MAX_MEM_WORDS
+from ncpu_cli.fsutil import write_atomic
+from ncpu_cli.image import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    Image,
+    from_yaml,
+    image_from_data,
+    read_image_bytes,
+    to_yaml,
+)
+from ncpu_cli.isa import MASK32, MAX_MEM_WORDS, load_isa
 from ncpu_cli.readmemh import from_readmemh, short_text, words_text
 from ncpu_cli.textdata import DataError, load_json
 
 __all__ = ["FORMATS", "IMAGE_FORMATS", "EXTENSION", "dump", "parse", "guess_format",
            "words_text", "from_readmemh", "to_readmemh", "from_bin", "to_bin", "from_json",
-           "to_json", "from_listing", "to_listing", "to_symbols"]
+           "to_json", "from_listing", "to_listing", "to_symbols", "dump_image", "save_image",
+           "load_image"]
 
 IMAGE_FORMATS = ("yaml", "readmemh", "bin", "json", "listing")  # can be read back
 FORMATS = IMAGE_FORMATS + ("symbols",)
@@ -313,3 +326,43 @@ def parse(data: bytes, name: str, fmt: str | None = None) -> Image:
     if fmt == "listing":
         return from_listing(text, name)
     return from_readmemh(text, name)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def dump_image(
+    image: Image, fmt: str = "yaml", sources: dict[str, str] | None = None
+) -> str | bytes:
+    """The image in format `fmt` (one of FORMATS); bytes for `bin`."""
+    return dump(image, fmt, sources)
+
+
+def save_image(
+    image: Image,
+    dest: str | os.PathLike[str] | IO[Any],
+    fmt: str = "yaml",
+    sources: dict[str, str] | None = None,
+) -> None:
+    """Write the image to a path (atomically) or an open stream (text, or binary for bin)."""
+    data = dump(image, fmt, sources)
+    if isinstance(dest, (str, os.PathLike)):
+        write_atomic(dest, data)
+        return
+    if isinstance(data, str):
+        dest.write(data.encode("utf-8") if _is_binary(dest) else data)
+    elif _is_binary(dest):
+        dest.write(data)
+    else:
+        dest.buffer.write(data)  # a text stream such as sys.stdout: write under it
+
+
+def _is_binary(stream: IO[Any]) -> bool:
+    if isinstance(stream, (io.BufferedIOBase, io.RawIOBase)):
+        return True
+    return not isinstance(stream, io.TextIOBase) and "b" in getattr(stream, "mode", "")
+
+
+def load_image(path: str | os.PathLike[str], fmt: str | None = None) -> Image:
+    """Read an image file; `fmt` (yaml, readmemh, bin, json, listing) is guessed when None."""
+    return parse(read_image_bytes(path), str(path), fmt)

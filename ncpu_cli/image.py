@@ -1,8 +1,8 @@
 """Image: the assembled memory contents plus symbols, source map and entry.
 
 This module holds the model and its YAML form (the default, lossless format).
-`save_image` / `dump_image` / `load_image` pick a format; the other formats
-(readmemh, raw binary, JSON, listing, symbols) live in `ncpu_cli.formats`.
+The other formats (readmemh, raw binary, JSON, listing, symbols) and the functions
+that pick one (`save_image` / `dump_image` / `load_image`) live in `ncpu_cli.formats`.
 
 YAML layout (format "ncpu-image", version 1)::
 
@@ -25,7 +25,6 @@ YAML layout (format "ncpu-image", version 1)::
 from __future__ import annotations
 
 import errno
-import io
 import os
 import re
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from ncpu_cli.isa import MASK32
 from ncpu_cli.textdata import DataError, load_yaml
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "LABEL_RE", "Image", "image_from_data", "from_yaml",
-           "to_yaml", "dump_image", "save_image", "load_image", "read_image_bytes"]
+           "to_yaml", "read_image_bytes"]
 
 _PLAIN_RE = re.compile(r"[ !#-\[\]-~]*\Z")  # printable ASCII without " and \\
 WORDS_PER_LINE = 8
@@ -191,43 +190,7 @@ def _data_error(name: str, err: DataError) -> ImageError:
     return out
 
 
-# --------------------------------------------------------------------------- any format
-
-
-def dump_image(
-    image: Image, fmt: str = "yaml", sources: dict[str, str] | None = None
-) -> str | bytes:
-    """The image in format `fmt` (see ncpu_cli.formats.FORMATS); bytes for `bin`."""
-    from ncpu_cli import formats
-
-    return formats.dump(image, fmt, sources)
-
-
-def save_image(
-    image: Image,
-    dest: str | os.PathLike[str] | IO[Any],
-    fmt: str = "yaml",
-    sources: dict[str, str] | None = None,
-) -> None:
-    """Write the image to a path (atomically) or an open stream (text, or binary for bin)."""
-    from ncpu_cli.fsutil import write_atomic
-
-    data = dump_image(image, fmt, sources)
-    if isinstance(dest, (str, os.PathLike)):
-        write_atomic(dest, data)
-        return
-    if isinstance(data, str):
-        dest.write(data.encode("utf-8") if _is_binary(dest) else data)
-    elif _is_binary(dest):
-        dest.write(data)
-    else:
-        dest.buffer.write(data)  # a text stream such as sys.stdout: write under it
-
-
-def _is_binary(stream: IO[Any]) -> bool:
-    if isinstance(stream, (io.BufferedIOBase, io.RawIOBase)):
-        return True
-    return not isinstance(stream, io.TextIOBase) and "b" in getattr(stream, "mode", "")
+# --------------------------------------------------------------------------- file bytes
 
 
 # A YAML image of 65536 words with a full source map is about 3 MB.
@@ -254,10 +217,3 @@ def read_image_bytes(source: str | os.PathLike[str] | IO[bytes], name: str | Non
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageError(f"{name}: larger than {MAX_IMAGE_BYTES >> 20} MiB, not an ncpu image")
     return data
-
-
-def load_image(path: str | os.PathLike[str], fmt: str | None = None) -> Image:
-    """Read an image file; `fmt` (yaml, readmemh, bin, json) is guessed when None."""
-    from ncpu_cli import formats
-
-    return formats.parse(read_image_bytes(path), str(path), fmt)

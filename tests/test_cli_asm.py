@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from ncpu_cli import __version__, formats
 from ncpu_cli.asm import assemble
 from ncpu_cli.cli import app
-from ncpu_cli.image import load_image
+from ncpu_cli.formats import load_image
 from ncpu_cli.isa import load_isa
 
 SOURCE = """\

@@ -568,7 +568,7 @@ def test_progress_bar_only_after_a_second(monkeypatch):
 
 @pytest.mark.parametrize("fmt, suffix", [("readmemh", ".hex"), ("bin", ".bin"), ("json", ".json")])
 def test_image_in_other_formats(tmp_path, fmt, suffix):
-    from ncpu_cli.image import save_image
+    from ncpu_cli.formats import save_image
 
     words = [ISA.encode("add", rd=3, ra=1, rb=2), ISA.encode("out", ra=3), ISA.encode("halt")]
     path = tmp_path / f"prog{suffix}"

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from ncpu_cli import formats
 from ncpu_cli.errors import ImageError
-from ncpu_cli.image import Image, dump_image, from_yaml, load_image, save_image, to_yaml
+from ncpu_cli.formats import dump_image, load_image, save_image
+from ncpu_cli.image import Image, from_yaml, to_yaml
 from ncpu_cli.isa import load_isa
 
 ISA = load_isa()

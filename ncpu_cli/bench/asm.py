@@ -90,7 +90,7 @@ def bench_asm(lines: int = 20000) -> dict:
     throughput figure is for the big program after that.
     """
     from ncpu_cli.asm import assemble
-    from ncpu_cli.image import save_image
+    from ncpu_cli.formats import save_image
 
     source = generate_program(lines)
     n = source.count("\n")

@@ -11,8 +11,8 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from ncpu_cli.cli import app
 from ncpu_cli.cli.common import fail, reporting, stderr, stdout, usage
+from ncpu_cli.cli.root import app
 from ncpu_cli.errors import AsmError, Diagnostic, Span
 from ncpu_cli.image import Image
 
@@ -162,9 +162,8 @@ def asm_command(
     ),
 ) -> None:
     """Assemble an ncpu32 source file into a memory image."""
-    from ncpu_cli.formats import words_text
+    from ncpu_cli.formats import dump_image, words_text
     from ncpu_cli.fsutil import write_atomic
-    from ncpu_cli.image import dump_image
 
     with reporting(json=as_json):
         if as_json and (output == "-" or (output is None and src == "-")):

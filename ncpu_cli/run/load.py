@@ -47,7 +47,7 @@ def load_program(
             except (OSError, UnicodeDecodeError):
                 pass
         else:
-            from ncpu_cli.image import load_image
+            from ncpu_cli.formats import load_image
 
             image = load_image(name)
     check_image(image, name, mem_words)
