@@ -12,8 +12,7 @@ import re
 from typing import Any
 
 from ncpu_cli.errors import ImageError
-from ncpu_cli.isa import MASK32, load_isa
-from ncpu_cli.machine.config import MAX_MEM_WORDS
+from ncpu_cli.isa import MASK32, MAX_MEM_WORDS, load_isa
 from ncpu_cli.textdata import show_int
 
 FORMAT_NAME = "ncpu-image"

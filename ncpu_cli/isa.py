@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 MASK32 = 0xFFFF_FFFF
+MAX_MEM_WORDS = 65536  # the largest memory, in words (ISA.md); images and addresses fit it
 
 # How a program stops (ISA.md "Halting and faults"): the vocabulary every executor
 # reports. Batched engines store the index into these tuples per program (int8).

@@ -14,8 +14,7 @@ import re
 
 from ncpu_cli.errors import ImageError
 from ncpu_cli.image import FORMAT_NAME, Image
-from ncpu_cli.isa import load_isa
-from ncpu_cli.machine.config import MAX_MEM_WORDS
+from ncpu_cli.isa import MAX_MEM_WORDS, load_isa
 
 
 def words_text(n: int) -> str:

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from ncpu_cli.asm.ast import Name, Stmt, span_of
 from ncpu_cli.asm.expr import Unresolved
 from ncpu_cli.errors import Diagnostic, Span
-from ncpu_cli.isa import Isa, Op, Pseudo, load_isa
-from ncpu_cli.machine.config import MAX_MEM_WORDS
+from ncpu_cli.isa import MAX_MEM_WORDS, Isa, Op, Pseudo, load_isa
 
 MAX_WORDS = MAX_MEM_WORDS  # the largest memory (ISA.md)
 DIRECTIVES = (".org", ".word", ".zero", ".string", ".equ", ".entry", ".include")

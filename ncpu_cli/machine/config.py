@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ncpu_cli.errors import RunError
+from ncpu_cli.isa import MAX_MEM_WORDS
 
 MIN_MEM_WORDS = 16
-MAX_MEM_WORDS = 65536
 DEFAULT_MEM_WORDS = 1024
 DEFAULT_MAX_CYCLES = 10_000_000
 DEFAULT_MAX_OUT = 4096
