@@ -20,7 +20,8 @@ from ncpu_cli.asm import assemble
 from ncpu_cli.cli import app
 from ncpu_cli.errors import ImageError
 from ncpu_cli.image_fields import KEYS
-from ncpu_cli.machine.inputs import InputError, read_records
+from ncpu_cli.machine.inputs import InputError
+from ncpu_cli.machine.records import read_records
 
 SOURCE = """\
         .entry main

@@ -11,14 +11,13 @@ from ncpu_cli.machine.inputs import (
     Batch,
     InputError,
     ProgramInput,
-    build_batch,
-    load_inputs_file,
     merge,
     parse_input,
     parse_mem,
     parse_set,
     parse_sweep,
 )
+from ncpu_cli.machine.records import build_batch, load_inputs_file
 
 # ---------------------------------------------------------------- --set
 

@@ -249,7 +249,8 @@ def test_include_of_a_fifo_without_a_writer_does_not_hang(tmp_path: Path) -> Non
 def test_a_parser_message_quoting_a_huge_tag_is_cut(tmp_path: Path) -> None:
     # found by the --inputs fuzzer: PyYAML quotes the whole unknown tag in its message
     (tmp_path / "in.yaml").write_text("!" + "1" * 5000 + " x\n")
-    from ncpu_cli.machine.inputs import InputError, read_records
+    from ncpu_cli.machine.inputs import InputError
+    from ncpu_cli.machine.records import read_records
 
     with pytest.raises(InputError) as info:
         read_records(tmp_path / "in.yaml")
@@ -269,7 +270,8 @@ def test_a_label_longer_than_yamls_key_limit_round_trips() -> None:
 
 def test_a_huge_unknown_field_or_register_name_is_cut(tmp_path: Path) -> None:
     # found by the --inputs fuzzer: the unknown name was echoed in full
-    from ncpu_cli.machine.inputs import InputError, read_records
+    from ncpu_cli.machine.inputs import InputError
+    from ncpu_cli.machine.records import read_records
 
     for text in ('{"%sset": 1}\n' % ("1" * 5000), '{"set": {"%s": 1}}\n' % ("q" * 5000)):
         (tmp_path / "in.jsonl").write_text(text)

@@ -283,8 +283,8 @@ def test_soft_machine_config_errors_name_the_option():
 
 
 def test_run_batch_passes_progress_to_the_soft_engine():
+    from ncpu_cli.machine.records import build_batch
     from ncpu_cli.run.batch import run_batch
-    from ncpu_cli.machine.inputs import build_batch
 
     calls = []
     config = MachineConfig(mem_words=64, addressing="hard", max_cycles=500)

@@ -258,11 +258,11 @@ def _run(programs: List[str], config: MachineConfig, session, *, device: str, en
          mode: str, sets, input_, mems, batch, sweep, inputs, json_: bool, out, quiet: bool,
          verbose: bool) -> int:
     """Plan, run (this rank's share, under torchrun) and report; the exit code."""
+    from ncpu_cli.machine.records import build_batch
     from ncpu_cli.run import distributed
     from ncpu_cli.run.batch import run_batch
     from ncpu_cli.run.choice import choose_engine, resolve_device
     from ncpu_cli.run.load import load_program
-    from ncpu_cli.machine.inputs import build_batch
     from ncpu_cli.run.programs import plan_programs, slice_batch
 
     mem_words = config.mem_words

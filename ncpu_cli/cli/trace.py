@@ -131,8 +131,8 @@ def trace_command(
     if sweeping and plot is not None:
         usage("--plot draws one trace; it cannot be combined with --sweep-mem/--sweep-temperature")
 
+    from ncpu_cli.machine.records import build_batch
     from ncpu_cli.run.load import load_program
-    from ncpu_cli.machine.inputs import build_batch
     from ncpu_cli.trace import sweep, trace_program
 
     with reported_errors():

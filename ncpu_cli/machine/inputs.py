@@ -1,15 +1,14 @@
 """The batch: per-program register presets, input streams and memory patches.
 
 Parsers for the `ncpu run` input options (`--set r1=5`, `--input 1,2,3`,
-`--mem 0x200=7`, `--sweep r1=0:1024`, `--inputs runs.yaml`) and `Batch`, which
-combines them into the programs of one run without materialising a million
-`ProgramInput` objects for `--batch 1000000` or a large sweep.
+`--mem 0x200=7`, `--sweep r1=0:1024`) and `Batch`, the programs of one run without
+a million `ProgramInput` objects for `--batch 1000000` or a large sweep. The
+`--inputs FILE` records and `build_batch` (the options -> a Batch) are in records.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ncpu_cli.errors import RunError
@@ -271,64 +270,7 @@ class Batch:
             return {"inputs": list(self.records)}
         return {"inputs": [self.base] * len(self)}
 
-def build_batch(
-    sets: Sequence[str] = (),
-    input: str | None = None,
-    mems: Sequence[str] = (),
-    *,
-    batch: int | None = None,
-    sweep: str | None = None,
-    inputs_file: str | Path | None = None,
-    mem_words: int | None = None,
-) -> Batch:
-    """Combine the command-line input options into a Batch.
 
-    --set/--input/--mem apply to every program; at most one of --batch N,
-    --sweep, --inputs FILE says how many programs there are."""
-    chosen = [n for n, v in (("--batch", batch), ("--sweep", sweep), ("--inputs", inputs_file))
-              if v is not None]
-    if len(chosen) > 1:
-        raise InputError(f"{' and '.join(chosen)} cannot be combined; choose one")
-    regs: dict[int, int] = {}
-    for s in sets:
-        try:
-            reg, value = parse_set(s)
-        except InputError as err:
-            raise InputError(f"--set {cut(s)}: {err}") from None
-        regs[reg] = value
-    mem: dict[int, int] = {}
-    for m in mems:
-        try:
-            addr, value = parse_mem(m)
-            check_address(addr, mem_words)
-        except InputError as err:
-            raise InputError(f"--mem {cut(m)}: {err}") from None
-        mem[addr] = value
-    try:
-        stream = parse_input(input) if input is not None else ()
-    except InputError as err:
-        raise InputError(f"--input {cut(input)}: {err}") from None
-    base = ProgramInput(regs, stream, mem)
-    if batch is not None:
-        if batch < 1:
-            raise InputError(f"--batch {batch}: must be at least 1")
-        return Batch(base, copies=batch)
-    if sweep is not None:
-        try:
-            sw = parse_sweep(sweep)
-        except InputError as err:
-            raise InputError(f"--sweep {cut(sweep)}: {err}") from None
-        return Batch(base, sweep=sw)
-    if inputs_file is not None:
-        recs = read_records(inputs_file, mem_words)
-        return Batch(base, records=tuple(merge(base, r, has_input=h) for r, h in recs))
-    return Batch(base)
-
-
-# `--inputs FILE` (records.py) needs the parsers above; re-exported here.
-from ncpu_cli.machine.records import RECORD_FIELDS, load_inputs_file, read_records  # noqa: E402
-
-__all__ = ["ProgramInput", "InputError", "Batch", "Sweep", "build_batch", "merge", "parse_int",
-           "parse_word", "parse_register", "parse_address", "parse_set", "parse_input",
-           "parse_mem", "parse_sweep", "check_word", "check_address", "RECORD_FIELDS",
-           "load_inputs_file", "read_records", "MAX_SWEEP"]
+__all__ = ["ProgramInput", "InputError", "Batch", "Sweep", "merge", "parse_int", "parse_word",
+           "parse_register", "parse_address", "parse_set", "parse_input", "parse_mem",
+           "parse_sweep", "check_word", "check_address", "MAX_SWEEP"]

@@ -1,4 +1,5 @@
-"""`ncpu run --inputs FILE`: one program per record of a YAML or JSON Lines file.
+"""`ncpu run --inputs FILE`: one program per record of a YAML or JSON Lines file;
+`build_batch`: the run's input options (and such a file) -> a Batch.
 
 A record has the optional fields `set` (register -> value), `input` (list of
 values) and `mem` (address -> value); anything else is an error naming the
@@ -10,16 +11,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ncpu_cli.machine.inputs import (
+    Batch,
     InputError,
     ProgramInput,
     check_address,
     cut,
+    merge,
     parse_address,
     parse_input,
+    parse_mem,
     parse_register,
+    parse_set,
+    parse_sweep,
     parse_word,
 )
 from ncpu_cli.textdata import DataError, load_json, load_yaml
@@ -172,3 +178,57 @@ def read_program_records(path: str | Path, mem_words: int | None = None
             where = f"field `{err.field}`: " if err.field else ""
             raise InputError(f"{name}: record {n}: {where}{err.message}") from None
     return programs
+
+
+def build_batch(
+    sets: Sequence[str] = (),
+    input: str | None = None,
+    mems: Sequence[str] = (),
+    *,
+    batch: int | None = None,
+    sweep: str | None = None,
+    inputs_file: str | Path | None = None,
+    mem_words: int | None = None,
+) -> Batch:
+    """Combine the command-line input options into a Batch.
+
+    --set/--input/--mem apply to every program; at most one of --batch N,
+    --sweep, --inputs FILE says how many programs there are."""
+    chosen = [n for n, v in (("--batch", batch), ("--sweep", sweep), ("--inputs", inputs_file))
+              if v is not None]
+    if len(chosen) > 1:
+        raise InputError(f"{' and '.join(chosen)} cannot be combined; choose one")
+    regs: dict[int, int] = {}
+    for s in sets:
+        try:
+            reg, value = parse_set(s)
+        except InputError as err:
+            raise InputError(f"--set {cut(s)}: {err}") from None
+        regs[reg] = value
+    mem: dict[int, int] = {}
+    for m in mems:
+        try:
+            addr, value = parse_mem(m)
+            check_address(addr, mem_words)
+        except InputError as err:
+            raise InputError(f"--mem {cut(m)}: {err}") from None
+        mem[addr] = value
+    try:
+        stream = parse_input(input) if input is not None else ()
+    except InputError as err:
+        raise InputError(f"--input {cut(input)}: {err}") from None
+    base = ProgramInput(regs, stream, mem)
+    if batch is not None:
+        if batch < 1:
+            raise InputError(f"--batch {batch}: must be at least 1")
+        return Batch(base, copies=batch)
+    if sweep is not None:
+        try:
+            sw = parse_sweep(sweep)
+        except InputError as err:
+            raise InputError(f"--sweep {cut(sweep)}: {err}") from None
+        return Batch(base, sweep=sw)
+    if inputs_file is not None:
+        recs = read_records(inputs_file, mem_words)
+        return Batch(base, records=tuple(merge(base, r, has_input=h) for r, h in recs))
+    return Batch(base)
