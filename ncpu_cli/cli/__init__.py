@@ -1,33 +1,12 @@
-"""The `ncpu` command line (Typer). Commands live in sibling modules."""
+"""The `ncpu` command line (Typer). The app is in root.py; commands live in sibling
+modules, each adding its own to the app, and importing them here registers them."""
 
 import sys
 
-import typer
+from ncpu_cli.cli import asm, bench, fit, run, trace  # noqa: F401 (registers the commands)
+from ncpu_cli.cli.root import app
 
-from ncpu_cli import __version__
-
-app = typer.Typer(
-    name="ncpu",
-    help="Assembler and neural-CPU runner for the ncpu32 instruction set.",
-    context_settings={"help_option_names": ["-h", "--help"]},
-    no_args_is_help=True,
-    add_completion=False,
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"ncpu {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
-) -> None:
-    """Assembler and neural-CPU runner for the ncpu32 instruction set."""
+__all__ = ["app", "main"]
 
 
 def main() -> None:
@@ -49,7 +28,3 @@ def main() -> None:
         emit_json_error(error_object(kind, exc.format_message()))
         sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
-
-
-# Register the commands (each module adds its own to `app`).
-from ncpu_cli.cli import asm, bench, fit, run, trace  # noqa: E402,F401

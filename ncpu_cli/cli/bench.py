@@ -8,8 +8,8 @@ from enum import Enum
 import typer
 from rich.table import Table
 
-from ncpu_cli.cli import app
 from ncpu_cli.cli.common import fail, reported_errors, reports_errors, stderr, stdout
+from ncpu_cli.cli.root import app
 
 
 class Subject(str, Enum):

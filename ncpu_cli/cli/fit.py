@@ -11,7 +11,6 @@ from typing import Optional
 
 import typer
 
-from ncpu_cli.cli import app
 from ncpu_cli.cli.common import (
     EXIT_OK,
     EXIT_TIMEOUT,
@@ -23,6 +22,7 @@ from ncpu_cli.cli.common import (
     stdout,
     usage,
 )
+from ncpu_cli.cli.root import app
 from ncpu_cli.fit.options import (
     DEFAULT_MAX_CANDIDATES,
     DEFAULT_RESTARTS,

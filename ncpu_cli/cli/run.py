@@ -12,7 +12,6 @@ from typing import List, Optional
 
 import typer
 
-from ncpu_cli.cli import app
 from ncpu_cli.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -25,12 +24,13 @@ from ncpu_cli.cli.common import (
     stderr,
     usage,
 )
+from ncpu_cli.cli.root import app
 from ncpu_cli.cli.run_output import render_human, write_json, write_jsonl
+from ncpu_cli.isa import MAX_MEM_WORDS
 from ncpu_cli.machine.config import (
     DEFAULT_MAX_CYCLES,
     DEFAULT_MAX_OUT,
     DEFAULT_MEM_WORDS,
-    MAX_MEM_WORDS,
     MIN_MEM_WORDS,
     MachineConfig,
 )

@@ -11,7 +11,6 @@ from typing import List, Optional
 import typer
 from rich.markup import escape
 
-from ncpu_cli.cli import app
 from ncpu_cli.cli.common import (
     EXIT_ERROR,
     Addressing,
@@ -25,7 +24,9 @@ from ncpu_cli.cli.common import (
     stdout,
     usage,
 )
-from ncpu_cli.machine.config import DEFAULT_MEM_WORDS, MAX_MEM_WORDS, MIN_MEM_WORDS, MachineConfig
+from ncpu_cli.cli.root import app
+from ncpu_cli.isa import MAX_MEM_WORDS
+from ncpu_cli.machine.config import DEFAULT_MEM_WORDS, MIN_MEM_WORDS, MachineConfig
 
 MACHINE, INPUTS, OUTPUT, SWEEP = "Machine", "Inputs", "Output", "Sweep"
 PLOT_SUFFIXES = (".png", ".svg")
