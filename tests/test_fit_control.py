@@ -14,10 +14,11 @@ import torch
 from ncpu_cli.fit import Sketch, parse_spec
 from ncpu_cli.fit.control import ControlBuilder, HoleValues
 from ncpu_cli.isa import to_signed
-from ncpu_cli.machine.soft.addressing import normaliser
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.soft.machine import SoftMachine, run_pure
+from ncpu_cli.machine.soft.addressing import normaliser
 from ncpu_cli.machine.soft.decode import build_control, mix_rows
+from ncpu_cli.machine.soft.machine import SoftMachine
+from ncpu_cli.machine.soft.run import run_pure
 
 MEM = 32
 CPU, F64 = torch.device("cpu"), torch.float64

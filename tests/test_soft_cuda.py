@@ -12,7 +12,8 @@ from ncpu_cli.errors import RunError
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import run_reference
-from ncpu_cli.machine.soft.machine import SoftMachine, run_soft, soft_forward
+from ncpu_cli.machine.soft import run as soft
+from ncpu_cli.machine.soft.machine import SoftMachine
 
 HAS_CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(not HAS_CUDA, reason="no CUDA GPU on this machine")
@@ -22,7 +23,7 @@ needs_cuda = pytest.mark.skipif(not HAS_CUDA, reason="no CUDA GPU on this machin
 def test_cuda_without_a_gpu_is_a_run_error():
     config = MachineConfig(mem_words=64, device="cuda")
     with pytest.raises(RunError, match="no CUDA GPU"):
-        run_soft(image("factorial"), config, [ProgramInput(set={1: 3})])
+        soft.run(image("factorial"), config, [ProgramInput(set={1: 3})])
 
 
 @pytest.mark.cuda
@@ -31,7 +32,7 @@ def test_cuda_without_a_gpu_is_a_run_error():
 def test_programs_on_cuda_match_exact(mode, tau):
     for limits, names, inputs in program_groups():
         config = MachineConfig(**dict(limits), device="cuda", addressing=mode, temperature=tau)
-        got = run_soft([image(n) for n in names], config, inputs, with_mem=True)
+        got = soft.run([image(n) for n in names], config, inputs, with_mem=True)
         for i, (g, name, inp) in enumerate(zip(got, names, inputs)):
             want = run_reference(image(name), MachineConfig(**dict(limits)), inp, index=i)
             assert_same(g, want, name)
@@ -60,6 +61,6 @@ def test_gradients_on_cuda():
     regs0 = torch.zeros(1, 16, dtype=torch.float64, device="cuda")
     regs0[0, 15], regs0[0, 1] = 64, 5
     regs0.requires_grad_()
-    regs, _, _ = soft_forward(image("factorial"), config, regs0, cycles=30)
+    regs, _, _ = soft.soft_forward(image("factorial"), config, regs0, cycles=30)
     regs[0, 15].backward()
     assert regs0.grad.device.type == "cuda" and torch.isfinite(regs0.grad).all()

@@ -34,7 +34,8 @@ from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.exact.machine import run_exact
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import run_reference
-from ncpu_cli.machine.soft.machine import SoftMachine, run_soft
+from ncpu_cli.machine.soft import run as soft
+from ncpu_cli.machine.soft.machine import SoftMachine
 
 ISA = load_isa()
 EXACT_LIMITS = [("hard", 0.1), ("sparsemax", 0.5), ("sparsemax", 0.05)]
@@ -53,12 +54,12 @@ def compare(images, config, inputs, context=""):
     for im, inp in zip(images, inputs):
         if executes_written_word(im, config, inp):
             with pytest.raises(RunError, match="self-modifying"):
-                run_soft(im, config, [inp])
+                soft.run(im, config, [inp])
         else:
             keep.append((im, inp))
     assert len(keep) >= 0.9 * len(images)
     images, inputs = [k[0] for k in keep], [k[1] for k in keep]
-    got = run_soft(images, config, inputs, with_mem=True)
+    got = soft.run(images, config, inputs, with_mem=True)
     assert len(got) == len(inputs)
     for i, (g, im, inp) in enumerate(zip(got, images, inputs)):
         want = run_reference(im, config, inp, index=i)
@@ -72,7 +73,7 @@ def test_direct_against_exact_machine():
     for name, inp in (("factorial", ProgramInput(set={1: 6})),
                       ("bubble_sort", ProgramInput(set={1: 4}, input=(3, 2**32 - 1, 7, 0))),
                       ("jumptable", ProgramInput(input=(1, 6, 1, 7, 4, 5)))):
-        got = run_soft(image(name), config, [inp], with_mem=True)[0]
+        got = soft.run(image(name), config, [inp], with_mem=True)[0]
         want = run_exact(image(name), config, [inp], with_mem=True)[0]
         assert_same(got, want, name)
 
@@ -113,7 +114,7 @@ def test_shared_image_batches_match_exact():
         image_, config, inputs = gen_case(random.Random(seed), soft_ok=True, batch=(2, 5))
         config = replace(config, addressing="sparsemax", temperature=0.25)
         compare([image_] * len(inputs), config, inputs, f"seed={seed}")
-        got = run_soft(image_, config, inputs, with_mem=True)  # the shared-table path
+        got = soft.run(image_, config, inputs, with_mem=True)  # the shared-table path
         for i, (g, inp) in enumerate(zip(got, inputs)):
             assert_same(g, run_reference(image_, config, inp, index=i), f"seed={seed}")
 
@@ -150,11 +151,11 @@ def test_self_modifying_program_is_rejected_in_soft_mode_and_runs_exact():
     exact = run_reference(Image(words=words), config, ProgramInput())
     assert exact.status == "halted" and exact.pc == 3 and exact.regs[2] == 0
     with pytest.raises(RunError, match="self-modifying"):
-        run_soft(Image(words=words), config, [ProgramInput()])
+        soft.run(Image(words=words), config, [ProgramInput()])
     # a memory patch over code that is then executed is rejected too
     patched = ProgramInput(mem={1: e("halt")})
     with pytest.raises(RunError, match="--mode exact"):
-        run_soft(Image(words=words[2:]), config, [patched])
+        soft.run(Image(words=words[2:]), config, [patched])
 
 
 def test_random_programs_with_self_modification_are_rejected_or_exact():
@@ -165,7 +166,7 @@ def test_random_programs_with_self_modification_are_rejected_or_exact():
         config = replace(config, addressing="hard")
         for inp in inputs:
             try:
-                got = run_soft(image_, config, [inp], with_mem=True)[0]
+                got = soft.run(image_, config, [inp], with_mem=True)[0]
             except RunError as err:
                 assert "self-modifying" in str(err)
                 rejected += 1
@@ -179,23 +180,23 @@ def test_float32_matches_on_small_values():
     config = MachineConfig(mem_words=256, addressing="hard", dtype="float32")
     for name, r1 in (("factorial", 7), ("gcd", 1071), ("collatz", 27)):
         inp = ProgramInput(set={1: r1, 2: 462})
-        got = run_soft(image(name), config, [inp], with_mem=True)[0]
+        got = soft.run(image(name), config, [inp], with_mem=True)[0]
         want = run_reference(image(name), config, inp)
         assert (got.status, got.out, got.regs, got.cycles) == (want.status, want.out, want.regs,
                                                                 want.cycles)
 
 
 def test_results_shape_and_chunking():
-    """run_soft in chunks gives the same results, indices in order; with_mem controls mem."""
+    """soft.run in chunks gives the same results, indices in order; with_mem controls mem."""
     config = MachineConfig(mem_words=64, addressing="sparsemax", temperature=0.5)
     inputs = [ProgramInput(set={1: n}) for n in range(7)]
-    whole = run_soft(image("factorial"), config, inputs)
-    parts = run_soft(image("factorial"), config, inputs, chunk=3)
+    whole = soft.run(image("factorial"), config, inputs)
+    parts = soft.run(image("factorial"), config, inputs, chunk=3)
     assert [r.index for r in parts] == list(range(7))
     assert [r.out for r in whole] == [r.out for r in parts]
     assert all(r.mem is None for r in whole)
     assert whole[5].out == [120] and whole[5].to_json()["max_deviation"] == 0.0
-    assert run_soft(image("factorial"), config, []) == []
+    assert soft.run(image("factorial"), config, []) == []
 
 
 def test_machine_state_views():
@@ -219,16 +220,16 @@ def test_machine_state_views():
 def test_bad_config_is_a_run_error(bad, message):
     config = replace(MachineConfig(mem_words=64), **bad)
     with pytest.raises(RunError, match=message):
-        run_soft(image("factorial"), config, [ProgramInput()])
+        soft.run(image("factorial"), config, [ProgramInput()])
 
 
 def test_bad_inputs_are_run_errors():
     config = MachineConfig(mem_words=64)
     with pytest.raises(RunError, match="memory patch"):
-        run_soft(image("factorial"), config, [ProgramInput(mem={64: 1})])
+        soft.run(image("factorial"), config, [ProgramInput(mem={64: 1})])
     with pytest.raises(RunError, match="does not fit"):
-        run_soft(Image(words=[0] * 65), config, [ProgramInput()])
+        soft.run(Image(words=[0] * 65), config, [ProgramInput()])
     with pytest.raises(RunError, match="entry"):
-        run_soft(Image(words=[0], entry=70), config, [ProgramInput()])
+        soft.run(Image(words=[0], entry=70), config, [ProgramInput()])
     with pytest.raises(RunError, match="images"):
         SoftMachine([image("factorial")] * 2, config, [ProgramInput()])

@@ -14,7 +14,8 @@ from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
-from ncpu_cli.machine.soft.machine import SoftMachine, soft_forward
+from ncpu_cli.machine.soft.machine import SoftMachine
+from ncpu_cli.machine.soft.run import soft_forward
 
 ISA = load_isa()
 e = ISA.encode

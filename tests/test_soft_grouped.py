@@ -7,11 +7,12 @@ from __future__ import annotations
 import torch
 
 from ncpu_cli.asm import assemble
-from ncpu_cli.machine.soft.addressing import normaliser
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
-from ncpu_cli.machine.soft.machine import SoftMachine, run_pure
+from ncpu_cli.machine.soft.addressing import normaliser
 from ncpu_cli.machine.soft.decode import build_control
+from ncpu_cli.machine.soft.machine import SoftMachine
+from ncpu_cli.machine.soft.run import run_pure
 
 A = "li r2, 3\nmul r2, r1, r2\nout r2\nhalt\n"  # 3·r1
 B = "li r2, 5\nbeq r1, r0, 3\nadd r2, r2, r1\nout r2\nhalt\n"  # 5 + r1 (r1 != 0), else 5

@@ -11,10 +11,11 @@ import pytest
 import torch
 from soft_common import image, one_torch_thread, program_groups  # noqa: F401  (fixture)
 
-from ncpu_cli.machine.soft.addressing import closed_form_pmax, max_weight, normaliser, onehot_scores
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
-from ncpu_cli.machine.soft.machine import SoftMachine, run_soft
+from ncpu_cli.machine.soft import run as soft
+from ncpu_cli.machine.soft.addressing import closed_form_pmax, max_weight, normaliser, onehot_scores
+from ncpu_cli.machine.soft.machine import SoftMachine
 
 CYCLES = 160  # per program and setting: every program gets well into its loops
 SETTINGS = [("softmax", 0.01), ("softmax", 0.1), ("softmax", 1.0), ("softmax", 10.0),
@@ -91,11 +92,11 @@ def test_the_in_place_path_keeps_the_invariants(mode, tau):
 def test_one_program_never_affects_another(mode):
     """A program's soft result does not depend on who else is in the batch, leaks included."""
     config = MachineConfig(mem_words=64, addressing=mode, temperature=0.3, max_cycles=120)
-    alone = run_soft(image("bubble_sort"), config,
+    alone = soft.run(image("bubble_sort"), config,
                      [ProgramInput(set={1: 3}, input=(5, 1, 4))], with_mem=True)[0]
     crowd = [ProgramInput(set={1: 8}, input=tuple(range(40))), ProgramInput(),
              ProgramInput(set={1: 3}, input=(5, 1, 4)), ProgramInput(set={1: 1}, input=(9,))]
-    together = run_soft(image("bubble_sort"), config, crowd, with_mem=True)[2]
+    together = soft.run(image("bubble_sort"), config, crowd, with_mem=True)[2]
     assert (together.status, together.pc, together.cycles, together.out, together.regs,
             together.mem) == (alone.status, alone.pc, alone.cycles, alone.out, alone.regs,
                               alone.mem)

@@ -18,10 +18,12 @@ from typer.testing import CliRunner
 from ncpu_cli.cli import app
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
-from ncpu_cli.machine.soft import machine as soft
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
-from ncpu_cli.machine.soft.machine import SoftMachine, run_soft, soft_step
+from ncpu_cli.machine.soft import run as soft
+from ncpu_cli.machine.soft.machine import SYNC_EVERY, SoftMachine
+from ncpu_cli.machine.soft.settings import soft_cpu_threads
+from ncpu_cli.machine.soft.step import LIVE_EPS, soft_step
 
 e = load_isa().encode
 
@@ -91,8 +93,8 @@ def test_a_whole_chunk_in_place_equals_the_pure_step(mode, tau):
     inputs = [ProgramInput(set={1: 5}), ProgramInput(set={1: 3})]
     fast = SoftMachine(image("factorial"), config, inputs)
     pure = SoftMachine(image("factorial"), config, inputs)
-    fast.advance(3 * soft.SYNC_EVERY)
-    _pure_steps(pure, 3 * soft.SYNC_EVERY)
+    fast.advance(3 * SYNC_EVERY)
+    _pure_steps(pure, 3 * SYNC_EVERY)
     _assert_states_close(fast, pure, 1e-9, (mode, tau))
 
 
@@ -116,7 +118,7 @@ def test_a_halted_majority_with_a_looping_remnant_settles():
     m = SoftMachine(image("bits"), config, [ProgramInput(set={1: 1, 2: 0})]).run()
     r = m.results()[0]
     assert m.cycle < 1000 and bool(m.done[0]) and bool(m.state.settled[0])
-    assert float(m.run_mass[0]) > soft.LIVE_EPS  # not done by the threshold alone
+    assert float(m.run_mass[0]) > LIVE_EPS  # not done by the threshold alone
     assert r.status == "halted" and r.cycles < 400  # the cycles the majority ran
 
 
@@ -124,20 +126,20 @@ def test_status_is_the_largest_mass():
     """A program stopped at the cycle limit reports timeout only while most of it runs."""
     config = MachineConfig(mem_words=16, max_cycles=3, addressing="hard")
     spin = Image(words=[e("addi", rd=1, ra=1, imm=1), e("jal", rd=0, imm=0)])
-    assert run_soft(spin, config, [ProgramInput()])[0].status == "timeout"
+    assert soft.run(spin, config, [ProgramInput()])[0].status == "timeout"
     halts = Image(words=[e("addi", rd=1, ra=1, imm=1), e("halt")])
-    r = run_soft(halts, config, [ProgramInput()])[0]
+    r = soft.run(halts, config, [ProgramInput()])[0]
     assert (r.status, r.cycles, r.pc) == ("halted", 2, 1)
 
 
 def test_default_cycle_limit_of_soft_runs_is_capped_with_a_note(monkeypatch):
     monkeypatch.setattr(soft, "SOFT_DEFAULT_MAX_CYCLES", 64)
     spin = Image(words=[e("addi", rd=1, ra=1, imm=1), e("jal", rd=0, imm=0)])
-    r = run_soft(spin, MachineConfig(mem_words=16, addressing="hard"), [ProgramInput()])[0]
+    r = soft.run(spin, MachineConfig(mem_words=16, addressing="hard"), [ProgramInput()])[0]
     assert (r.status, r.cycles) == ("timeout", 64)
     assert "--max-cycles" in r.extra["note"] and r.to_json()["note"] == r.extra["note"]
     # an explicit limit is kept, and says nothing
-    r = run_soft(spin, MachineConfig(mem_words=16, addressing="hard", max_cycles=100),
+    r = soft.run(spin, MachineConfig(mem_words=16, addressing="hard", max_cycles=100),
                  [ProgramInput()])[0]
     assert (r.status, r.cycles) == ("timeout", 100) and "note" not in r.extra
 
@@ -146,7 +148,7 @@ def test_run_soft_reports_progress_over_chunks():
     calls = []
     config = MachineConfig(mem_words=64, addressing="hard", max_cycles=500)
     inputs = [ProgramInput(set={1: n}) for n in range(5)]
-    got = run_soft(image("factorial"), config, inputs, chunk=2,
+    got = soft.run(image("factorial"), config, inputs, chunk=2,
                    progress=lambda c, r: calls.append((c, r)))
     assert [g.out for g in got][3] == [6] and calls
     assert all(0 <= r <= 5 for _, r in calls) and calls[-1][1] == 0
@@ -171,9 +173,9 @@ def test_threads_are_set_while_stepping_and_restored(monkeypatch):
         assert torch.get_num_threads() == 2
     assert seen[:3] == [2, 1, 2]  # the block's 2, the machine's 1, the machine restores 2
     monkeypatch.setenv("NCPU_SOFT_THREADS", "2")
-    assert soft.soft_cpu_threads() == 2
+    assert soft_cpu_threads() == 2
     monkeypatch.setenv("NCPU_SOFT_THREADS", "many")
-    assert soft.soft_cpu_threads() == 1
+    assert soft_cpu_threads() == 1
 
 
 def test_the_fixture_keeps_one_thread_only_inside_a_test():
@@ -278,7 +280,7 @@ def test_soft_machine_config_errors_name_the_option():
     for bad, text in (({"temperature": float("inf")}, "temperature"),
                       ({"addressing": "gumbel"}, "addressing"), ({"dtype": "int8"}, "dtype")):
         with pytest.raises(Exception, match=text):
-            run_soft(image("factorial"), replace(MachineConfig(mem_words=64), **bad),
+            soft.run(image("factorial"), replace(MachineConfig(mem_words=64), **bad),
                      [ProgramInput()])
 
 

@@ -66,8 +66,9 @@ def bench_soft(
     is the smallest running mass of a program at the end (1: nothing has stopped).
 
     The machine steps with torch's intra-op threads at NCPU_SOFT_THREADS (default 1,
-    see ``soft.py``)."""
-    from ncpu_cli.machine.soft.machine import SoftMachine, soft_cpu_threads
+    see ``machine/soft/settings.py``)."""
+    from ncpu_cli.machine.soft.machine import SoftMachine
+    from ncpu_cli.machine.soft.settings import soft_cpu_threads
 
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise RunError("--device cuda: no CUDA GPU is available (torch.cuda.is_available() is False)")

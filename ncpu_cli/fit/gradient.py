@@ -19,7 +19,9 @@ from ncpu_cli.fit.options import FitOptions
 from ncpu_cli.fit.params import ESTIMATORS, HoleParams, anneal
 from ncpu_cli.fit.search import Tracker
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.soft.machine import SoftMachine, check_config, cpu_threads, run_pure
+from ncpu_cli.machine.soft.machine import SoftMachine
+from ncpu_cli.machine.soft.run import run_pure
+from ncpu_cli.machine.soft.settings import check_config, cpu_threads
 
 TAU = (2.0, 0.05)  # relaxed: softmax temperature, soft to sharp
 SIGMA = (0.25, 0.001)  # real holes: sampling noise as a fraction of the range

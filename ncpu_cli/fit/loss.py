@@ -19,7 +19,7 @@ from torch import Tensor
 from ncpu_cli.fit.spec import Example
 from ncpu_cli.isa import to_signed
 from ncpu_cli.machine.result import FAULT, HALTED
-from ncpu_cli.machine.soft.step import SoftState
+from ncpu_cli.machine.soft.state import SoftState
 
 STATUS_WEIGHT = 10.0
 

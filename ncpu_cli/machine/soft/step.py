@@ -1,17 +1,18 @@
-"""One cycle of the soft executor (:func:`soft_step`) and the state it advances.
+"""One cycle of the soft executor (:func:`soft_step`), and its in-place fast path's buffers.
 
 A cycle is a fixed sequence of tensor operations: fetch ``pc @ C``
-(``soft_decode.py``), read registers through the fetched selectors, compute the
-effective address, every ALU result (``soft_alu.py``) and every branch decision,
+(``decode.py``), read registers through the fetched selectors, compute the
+effective address, every ALU result (``alu.py``) and every branch decision,
 then NTM erase/add writes ``M ← M·(1 − w) + w·v`` into registers, memory and
 output, and the next pc as a mixture of "pc + 1" (a shift of the pc distribution)
-and "jump to the effective address". The machine that drives it, with the state's
-layout and the rules for stopping, is ``soft.py``.
+and "jump to the effective address".  Every pointer goes through one normaliser with
+one temperature (``addressing.py``).  The state's layout is ``state.py``; the machine
+that drives it, with the rules for stopping, is ``machine.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
@@ -20,7 +21,6 @@ from ncpu_cli.machine.soft import alu as soft_alu
 from ncpu_cli.machine.soft.addressing import (
     RangePointer,
     normalise_with_far_block,
-    normaliser,
     pair_first,
     tent_scores,
 )
@@ -30,69 +30,10 @@ from ncpu_cli.machine.soft.decode import (
     ControlTable,
     mix_rows,
 )
+from ncpu_cli.machine.soft.state import Kernel, SoftState
 
 LIVE_EPS = 1e-6  # a program is done when at most this much of it still runs
 DIRTY_PC = 0.5  # running pc mass on a written word that counts as executing it
-MASKED = -1e30  # score of a slot outside a program's range (input cursor)
-NEVER = 2**62  # bad_cycle of a program that never executed a word it wrote
-
-
-# ----------------------------------------------------------------------- state
-
-
-@dataclass
-class SoftState:
-    """Everything that changes from cycle to cycle (a pytree of tensors)."""
-
-    pc: Tensor  # (B, N) running pc distribution (sums to 1)
-    run: Tensor  # (B,) running mass
-    done_pc: Tensor  # (B, N) where the stopped mass rests
-    absorbed: Tensor  # (B, 5) stopped mass: halted, opcode, address, target, output-full
-    regs: Tensor  # (B, 16)
-    mem: Tensor  # (B, N)
-    out: Tensor  # (B, W) the first W output slots
-    out_far: Tensor  # (B,) value of every output slot past W
-    out_len: Tensor  # (B,) output cursor (a real count)
-    in_pos: Tensor  # (B,) input cursor (a real count)
-    eof: Tensor  # (B,) eof flag (0..1)
-    cycles: Tensor  # (B,) int64 cycles executed while running
-    dirty: Tensor  # (B, N) how strongly each word has been written (0..1)
-    bad_cycle: Tensor  # (B,) int64 first cycle that executed a written word, NEVER if none
-    settled: Tensor  # (B,) bool: the stopped mass is the majority and no longer changes
-    seen: Tensor  # (B, 5) `absorbed` at the previous host check (to see it settle)
-
-    def tensors(self) -> dict[str, Tensor]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @property
-    def bad(self) -> Tensor:
-        """(B,) bool: the program executed a word it wrote (self-modifying)."""
-        return self.bad_cycle != NEVER
-
-
-@dataclass
-class Kernel:
-    """What does not change during a run: decoded program, streams, constants."""
-
-    ctl: ControlTable
-    mode: str
-    tau: float
-    n: int  # memory words
-    max_out: int
-    in_vals: Tensor  # (B, L+1) input words, 0 past each program's stream
-    in_score_mask: Tensor  # (B, L+1) 0 inside a program's range 0..len, MASKED past it
-    in_end: Tensor  # (B, L+1) 1 at positions >= a program's stream length (reading there = eof)
-    linear_map: Tensor  # (3, 3) weights in {-1, 0, 1}
-    reg_write_mask: Tensor  # (16, 1) 0 for r0, 1 elsewhere
-    tiny: float
-    guard: bool  # watch for self-modification (the image has stores, or memory was patched)
-    mem_head: bool  # the image has loads or stores
-    jump_head: bool  # the image has jal, jalr or branches
-    leaky: bool = False  # pointers spread a common weight over every slot (Affine)
-    surrogate: bool = False  # straight-through gradients for or/xor/shifts (soft_alu)
-
-    def norm(self, scores: Tensor) -> Tensor:
-        return normaliser(self.mode, self.tau)(scores)
 
 
 # ------------------------------------------------------------------- one cycle
