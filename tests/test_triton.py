@@ -272,12 +272,12 @@ def test_run_for_some_cycles_then_on():
 
 def test_auto_never_picks_triton_on_the_cpu(monkeypatch):
     assert choose_engine("auto", "exact", "cpu", 10**6) != "triton"
-    assert choose_engine("auto", "exact", "cuda", 10) == "exact"
+    assert choose_engine("auto", "exact", "cuda", 10) == "torch"
     if find_spec("triton") is not None:
         monkeypatch.setenv("TRITON_INTERPRET", "0")
         assert choose_engine("auto", "exact", "cuda", 10**5) == "triton"
         monkeypatch.setenv("TRITON_INTERPRET", "1")  # the interpreter is no GPU engine
-        assert choose_engine("auto", "exact", "cuda", 10**5) == "exact"
+        assert choose_engine("auto", "exact", "cuda", 10**5) == "torch"
     assert choose_engine("triton", "exact", "cpu", 1) == "triton"
 
 
@@ -306,17 +306,17 @@ def test_cpu_without_the_interpreter_says_how(monkeypatch):
 
 
 def test_without_triton_says_how_to_get_it(monkeypatch):
-    from ncpu_cli.run import choice
     from ncpu_cli.machine.exact.triton_engine import TritonMachine
+    from ncpu_cli.run import engines
 
     monkeypatch.setitem(sys.modules, "triton", None)  # import triton now fails
-    monkeypatch.delitem(choice._NATIVE, "triton", raising=False)  # noqa: SLF001 - the cache
+    monkeypatch.delitem(engines._WHY, "triton", raising=False)  # noqa: SLF001 - the cache
     with pytest.raises(RunError, match=r"pip install 'ncpu\[cuda\]'"):
         TritonMachine(Image([w("halt")]), cfg(), [ProgramInput()])
     res = CliRunner().invoke(app, ["run", "programs/gcd.s", "--engine", "triton"])
     assert res.exit_code == 1 and "pip install 'ncpu[cuda]'" in res.output, res.output
     assert "Traceback" not in res.output
-    assert choose_engine("auto", "exact", "cuda", 10**5) == "exact"  # auto does without
+    assert choose_engine("auto", "exact", "cuda", 10**5) == "torch"  # auto does without
 
 
 @needs_triton
