@@ -2,8 +2,8 @@
 
 Nothing counts as solved unless this check passes it on every example and
 holdout.  One call runs P fillings × E examples as one batch of P·E programs
-(program ``p·E + e`` is filling p on example e; the native engine on the CPU,
-the torch exact machine elsewhere) and scores each filling: the
+(program ``p·E + e`` is filling p on example e; `run.arrays` runs them on the
+native engine on the CPU, the torch engine elsewhere) and scores each filling: the
 examples it passes and a distance (how far its results are from the expected
 ones, ``log2(1 + |difference|)`` summed, plus a fixed cost for a wrong status),
 which evolution uses to rank fillings that pass the same number of examples.
@@ -20,9 +20,8 @@ from ncpu_cli.fit.sketch import Sketch
 from ncpu_cli.fit.spec import Example, FitSpec
 from ncpu_cli.isa import MASK32, load_isa
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.exact.machine import ExactMachine
-from ncpu_cli.machine.exact.native import run_arrays
 from ncpu_cli.machine.result import STATUS_NAMES
+from ncpu_cli.run.arrays import run_arrays
 
 SP = load_isa().aliases["sp"]
 
@@ -42,15 +41,6 @@ class Scores:
         return self.passed.sum(axis=1)  # (P,)
 
 
-class _Words:
-    """What the exact machine reads of an image: its words and entry point."""
-
-    __slots__ = ("words", "entry")
-
-    def __init__(self, words: np.ndarray, entry: int):
-        self.words, self.entry = words, entry
-
-
 def _wrap(v: np.ndarray) -> np.ndarray:
     return ((np.asarray(v, dtype=np.int64) & MASK32) ^ (1 << 31)) - (1 << 31)  # signed
 
@@ -63,8 +53,9 @@ def _distance(got: np.ndarray, want: int) -> np.ndarray:
 class Checker:
     """Scores fillings of `sketch` on `examples` with the exact machine."""
 
-    def __init__(self, sketch: Sketch, spec: FitSpec, device: str = "cpu"):
-        self.sketch, self.spec = sketch, spec
+    def __init__(self, sketch: Sketch, spec: FitSpec, device: str = "cpu",
+                 engine: str = "auto"):
+        self.sketch, self.spec, self.engine = sketch, spec, engine
         self.config = MachineConfig(mem_words=spec.mem_words, max_cycles=spec.max_cycles,
                                     device=device)
         self.programs_run = 0  # programs (filling × example) run so far
@@ -84,8 +75,7 @@ class Checker:
         return Scores(passed, dist)
 
     def _score_part(self, fillings: np.ndarray, examples: Sequence[Example]):
-        run = self._run_native if self.config.device == "cpu" else self._run_torch
-        status, regs, out, out_len, mem = run(fillings, examples)
+        status, regs, out, out_len, mem = self._run(fillings, examples)
         self.programs_run += len(fillings) * len(examples)
         p_count, e_count = len(fillings), len(examples)
         shape = (p_count, e_count)
@@ -120,8 +110,9 @@ class Checker:
             ok[:, e] = good
         return ok, dist
 
-    def _run_native(self, fillings: np.ndarray, examples: Sequence[Example]):
-        """(status, regs, out, out_len, mem) of program p·E + e, on the native engine."""
+    def _run(self, fillings: np.ndarray, examples: Sequence[Example]):
+        """(status, regs, out, out_len, mem) of program p·E + e, on the exact engine the
+        run layer picks for the device (native on the CPU)."""
         sk, n, e_count = self.sketch, self.spec.mem_words, len(examples)
         mems = np.repeat(sk.fill(fillings), e_count, axis=0)  # (P·E, N) unsigned words
         regs = np.zeros((e_count, 16), dtype=np.int64)  # (E, 16) reset, then presets
@@ -138,19 +129,6 @@ class Checker:
             for addr, value in ex.inp.mem.items():
                 mems[rows, addr] = value
         tile = len(fillings)
-        b = run_arrays(mems, np.tile(regs, (tile, 1)), sk.image.entry,
-                       np.tile(inp, (tile, 1)), np.tile(lens, tile),
-                       max_cycles=self.config.max_cycles, max_out=self.config.max_out,
-                       copy=False)
+        b = run_arrays(self.config, mems, np.tile(regs, (tile, 1)), sk.image.entry,
+                       np.tile(inp, (tile, 1)), np.tile(lens, tile), engine=self.engine)
         return b.status, b.regs, b.out, b.out_len, b.mem
-
-    def _run_torch(self, fillings: np.ndarray, examples: Sequence[Example]):
-        """The same on the torch exact machine (CUDA)."""
-        sk = self.sketch
-        size, entry = len(sk.image.words), sk.image.entry
-        images = [_Words(row[:size], entry) for row in sk.fill(fillings) for _ in examples]
-        inputs = [ex.inp for _ in range(len(fillings)) for ex in examples]
-        m = ExactMachine(sk.image, self.config, inputs, images=images)
-        m.run()
-        return (m.status.cpu().numpy(), m.regs.cpu().numpy(), m.out.cpu().numpy(),
-                m.out_len.cpu().numpy(), m.mem.cpu().numpy())
