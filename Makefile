@@ -36,7 +36,7 @@ demo: $(BIN)/ncpu
 # `slow`. `make test` deselects `slow` and runs the short variants (a minute);
 # `make fuzz` runs only the `slow` long variants with NCPU_FUZZ_EXAMPLES examples
 # each, then the differential fuzzers that scale with the same variable
-# (tests/test_*fuzz*.py, test_exact_features.py) at that size.
+# (tests/test_*fuzz*.py) at that size.
 FUZZ_EXAMPLES ?= 20000
 
 test: $(BIN)/ncpu
@@ -45,7 +45,7 @@ test: $(BIN)/ncpu
 fuzz: $(BIN)/ncpu
 	NCPU_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n 2 -m slow tests/ $(PYTEST_ARGS)
 	NCPU_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n 2 -m "not slow" \
-		$(filter-out tests/test_fuzz_%,$(wildcard tests/test_*fuzz*.py)) tests/test_exact_features.py $(PYTEST_ARGS)
+		$(filter-out tests/test_fuzz_%,$(wildcard tests/test_*fuzz*.py)) $(PYTEST_ARGS)
 
 lint: $(BIN)/ncpu
 	$(BIN)/ruff check ncpu_cli tests

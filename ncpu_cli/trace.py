@@ -25,10 +25,10 @@ import torch
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import MASK32, load_isa
-from ncpu_cli.machine.soft import addressing as addr
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import FAULT, HALTED, RUNNING, TIMEOUT
+from ncpu_cli.machine.soft import addressing as addr
 
 HEADS = ("pc", "ra", "rb", "rd", "read", "write")
 DEFAULT_CAP = 10_000  # cycles traced when --cycles is not given and exact does not stop sooner
@@ -132,13 +132,13 @@ class _Exact:
 
     @property
     def status(self) -> str:
-        from ncpu_cli.machine.exact.machine import STATUS_NAMES
+        from ncpu_cli.isa import STATUS_NAMES
 
         return STATUS_NAMES[int(self.m.status[0])]
 
     @property
     def reason(self) -> str | None:
-        from ncpu_cli.machine.exact.machine import REASON_NAMES
+        from ncpu_cli.isa import REASON_NAMES
 
         return REASON_NAMES[int(self.m.reason[0])]
 

@@ -25,8 +25,7 @@ def test_bench_exact_small_batches_measure_both_engines():
     rows = json.loads(res.stdout)["results"]
     engines = {r["engine"] for r in rows}
     assert engines == {"reference", "exact"}
-    exact = [(r["batch"], r["step"]) for r in rows if r["engine"] == "exact"]
-    assert exact == [(1, "without div, in, out"), (4, "without div, in, out"), (4, "full")]
+    assert [r["batch"] for r in rows if r["engine"] == "exact"] == [1, 4]
     assert all(r["ips"] > 0 for r in rows)
 
 

@@ -1,6 +1,6 @@
-"""ExactMachine's API: validation and errors, constructors, state views, results,
-summary, progress, stepping, output growth, and the less common code paths (int64
-indices, quotient through int64, wide cycle counters, eager kernel)."""
+"""ExactMachine's API: validation and errors, constructors (copies, sweeps), state views,
+results, summary, progress, stepping, output growth, the division edges, wide cycle
+counters, the pure cycle, and the tables the step reads from the opcode table."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from exact_common import assert_same, check_batch
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
-from ncpu_cli.machine.exact import machine as exact_mod
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.exact.machine import ExactMachine, run_exact
+from ncpu_cli.machine.exact import machine as exact_mod
+from ncpu_cli.machine.exact import step as exact_step
+from ncpu_cli.machine.exact import tables as xt
+from ncpu_cli.machine.exact.machine import ExactMachine
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import run_reference
 
@@ -66,43 +68,53 @@ def test_cuda_without_gpu():
 
 
 def test_memory_estimate_and_refusal():
-    small = ExactMachine.bytes_needed(1024, 1024, 64, 0)
-    assert small < ExactMachine.bytes_needed(2048, 1024, 64, 0)
-    assert small < ExactMachine.bytes_needed(1024, 4096, 64, 0)
-    assert ExactMachine.bytes_needed(10**6, 1024, 4096, 8) > 4 * 10**9  # mem alone is 4 GB
+    def need(batch, mem_words, max_out, max_input):
+        return ExactMachine.bytes_needed(batch, cfg(mem_words=mem_words, max_out=max_out),
+                                         max_input)
+
+    small = need(1024, 1024, 64, 0)
+    assert small < need(2048, 1024, 64, 0) and small < need(1024, 4096, 64, 0)
+    assert small < need(1024, 1024, 64, 100)
+    assert need(10**6, 1024, 4096, 8) > 4 * 10**9  # mem alone is 4 GB
     # 2^22 programs x 65536 words = 1 TiB: refused before anything is allocated
     with pytest.raises(RunError, match=r"(TiB|GiB).*available"):
-        ExactMachine.for_sweep(COUNT, cfg(mem_words=65536), ProgramInput(), 1, range(2**22))
+        ExactMachine(COUNT, cfg(mem_words=65536), [ProgramInput()] * 2**22,
+                     sweep=(1, range(2**22)))
 
 
 def test_allocation_failure_becomes_run_error(monkeypatch):
     def boom(*a, **k):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 1 TiB")
 
-    monkeypatch.setattr(ExactMachine, "_build", boom)
+    monkeypatch.setattr(exact_mod, "reset_state", boom)
     with pytest.raises(RunError, match="out of memory on cpu.*need about"):
         ExactMachine(COUNT, cfg(), [ProgramInput()])
 
 
 # -- constructors ------------------------------------------------------------------------
-def test_broadcast_sweep_and_list_agree():
+def test_copies_sweep_and_list_agree():
     values = [0, 1, 5, 2**32 - 1, 3]
     inputs = [ProgramInput(set={1: v}) for v in values]
     a = ExactMachine(COUNT, cfg(max_out=8), inputs)
-    b = ExactMachine.for_sweep(COUNT, cfg(max_out=8), ProgramInput(), 1, values)
-    for m in (a, b):
+    b = ExactMachine(COUNT, cfg(max_out=8), [ProgramInput()] * len(values), sweep=(1, values))
+    c = ExactMachine(COUNT, cfg(max_out=8), [ProgramInput()] * len(values),
+                     sweep=(1, range(len(values))))  # a range is read without a list
+    for m in (a, b, c):
         m.run()
     for x, y in zip(a.results(with_mem=True), b.results(with_mem=True)):
         assert_same(x, y)
-    c = ExactMachine.broadcast(COUNT, cfg(), ProgramInput(set={1: 4}), 7)
-    c.run()
-    assert [r.out for r in c.results()] == [[1, 2, 3, 4]] * 7
+    assert [r.regs[1] for r in c.results()] == list(range(len(values)))
+    d = ExactMachine(COUNT, cfg(), [ProgramInput(set={1: 4})] * 7)
+    d.run()
+    assert [r.out for r in d.results()] == [[1, 2, 3, 4]] * 7
     with pytest.raises(RunError, match="no register"):
-        ExactMachine.for_sweep(COUNT, cfg(), ProgramInput(), 16, [1])
+        ExactMachine(COUNT, cfg(), [ProgramInput()], sweep=(16, [1]))
+    with pytest.raises(RunError, match="2 sweep values for 1 programs"):
+        ExactMachine(COUNT, cfg(), [ProgramInput()], sweep=(1, [1, 2]))
 
 
 def test_sweep_of_r0_is_ignored_like_a_preset():
-    m = ExactMachine.for_sweep(COUNT, cfg(), ProgramInput(set={1: 2}), 0, [5, 6])
+    m = ExactMachine(COUNT, cfg(), [ProgramInput(set={1: 2})] * 2, sweep=(0, [5, 6]))
     m.run()
     assert [r.regs[0] for r in m.results()] == [0, 0]
 
@@ -149,7 +161,7 @@ def test_output_buffer_grows_on_demand():
     inputs = [ProgramInput(set={1: k}) for k in (700, 3)]
     config = cfg(max_out=900, max_cycles=5000)
     m = ExactMachine(COUNT, config, inputs)
-    assert m._out_cap < 700  # noqa: SLF001 - starts small
+    assert m.out.shape == (2, 2 * m.chunk) and m.chunk < 700  # starts small
     got = check_batch(config, [COUNT] * 2, inputs, machine=m)
     assert got[0].out == list(range(1, 701))
 
@@ -159,7 +171,7 @@ def test_max_cycles_zero_and_timeouts():
     m.run()
     r = next(m.results())
     assert (r.status, r.cycles, r.pc) == ("timeout", 0, 0)
-    got = run_exact(COUNT, cfg(max_cycles=5), [ProgramInput(set={1: 3})], with_mem=True)
+    got = exact_mod.run(COUNT, cfg(max_cycles=5), [ProgramInput(set={1: 3})], with_mem=True)
     assert_same(got[0], run_reference(COUNT, cfg(max_cycles=5), ProgramInput(set={1: 3})))
 
 
@@ -174,13 +186,6 @@ def test_division_edges():
     check_batch(cfg(), [DIVMOD] * len(PAIRS), PAIRS, machine=ExactMachine(DIVMOD, cfg(), PAIRS))
 
 
-def test_quotient_through_int64(monkeypatch):
-    monkeypatch.setattr(exact_mod, "_double_to_int32_wraps", lambda device: False)
-    m = ExactMachine(DIVMOD, cfg(), PAIRS)
-    assert m._q_direct is False  # noqa: SLF001
-    check_batch(cfg(), [DIVMOD] * len(PAIRS), PAIRS, machine=m)
-
-
 @pytest.mark.parametrize("mem_words", [64, 65536])
 def test_jal_targets_past_every_memory_fault_like_the_reference(mem_words):
     """The step reads jal's unsigned target from the sign-extended li row: targets from
@@ -193,69 +198,69 @@ def test_jal_targets_past_every_memory_fault_like_the_reference(mem_words):
     assert got[0].status != "fault" or got[0].reason != "target"
 
 
-@pytest.mark.parametrize("long_scatter", [False, True])
-def test_scatter_index_int32_or_int64(long_scatter):
-    """Both ways of handing the write index to scatter_ (int32 as it is, or copied to
-    int64) give the reference's results."""
-    inputs = PAIRS[:10] + [ProgramInput(set={1: 9})]
-    images = [DIVMOD] * 10 + [COUNT]
-    m = ExactMachine(DIVMOD, cfg(), inputs, images=images)
-    assert m._long_scatter is True  # noqa: SLF001 - the CPU default
-    if exact_mod._scatter_takes_int32(m.device) or long_scatter:  # noqa: SLF001
-        m._long_scatter = long_scatter  # noqa: SLF001
-    check_batch(cfg(), images, inputs, machine=m)
-
-
-def test_int64_indices(monkeypatch):
-    monkeypatch.setattr(exact_mod, "INT32_INDEX_LIMIT", 16)
-    inputs = PAIRS[:20] + [ProgramInput(set={1: 9}, input=(1, 2))]
-    images = [DIVMOD] * 20 + [COUNT]
-    m = ExactMachine(DIVMOD, cfg(), inputs, images=images, shards=2)
-    assert m._shards[0].idx == torch.int64  # noqa: SLF001
-    check_batch(cfg(), images, inputs, machine=m)
-
-
 def test_wide_cycle_counter():
     config = cfg(max_cycles=2**31 + 5)
     m = ExactMachine(COUNT, config, [ProgramInput(set={1: 5})])
-    assert m._shards[0].cycles.dtype == torch.int64  # noqa: SLF001
+    assert m.cycles.dtype == torch.int64
     check_batch(config, [COUNT], [ProgramInput(set={1: 5})], machine=m)
 
 
-def test_shard_count():
-    assert len(ExactMachine(COUNT, cfg(), [ProgramInput()] * 3, shards=8)._shards) == 3  # noqa
-    m = ExactMachine(COUNT, cfg(), [ProgramInput()])
-    assert len(m._shards) == 1  # noqa: SLF001
+def test_run_takes_one_image_or_one_per_program():
+    inputs = [ProgramInput(set={1: 2, 2: 7}), ProgramInput(set={1: 3})]
+    one = exact_mod.run(COUNT, cfg(), inputs)
+    per = exact_mod.run([DIVMOD, COUNT], cfg(), inputs, with_mem=True)
+    assert [r.out for r in one] == [[1, 2], [1, 2, 3]] and one[0].mem is None
+    assert per[1].out == [1, 2, 3]
+    assert_same(per[0], run_reference(DIVMOD, cfg(), inputs[0]))
+
+
+def test_cycle_is_pure_and_donating_gives_the_same_state():
+    """cycle(s, t) leaves s alone; donate=True writes mem/out in place, same values."""
+    inputs = [ProgramInput(set={1: k}) for k in (3, 0, 9)]
+    stores = Image([w("addi", 1, 1, imm=1), w("st", ra=0, rb=1, imm=40), w("out", ra=1),
+                    w("jal", 0, imm=0)])
+    m = ExactMachine(stores, cfg(), inputs)
+    t = xt.tables(m.device)
+    s = m.state
+    before = {k: v.clone() for k, v in s.tensors().items()}
+    pure = s
+    for _ in range(7):
+        pure = exact_step.cycle(pure, t)
+    assert all(torch.equal(before[k], v) for k, v in s.tensors().items())  # s untouched
+    donated = exact_step.run_cycles(s.replace(mem=s.mem.clone(), out=s.out.clone()), t, 7,
+                                    donate=True)
+    for k, v in pure.tensors().items():
+        assert torch.equal(v, getattr(donated, k)), k
+    assert pure.mem[:, 40].tolist() == [5, 2, 11] and pure.out_len.tolist() == [2, 2, 2]
+    m.step(7)
+    for k, v in pure.tensors().items():
+        assert torch.equal(v, getattr(m.state, k)), k
 
 
 def test_tables_come_from_the_opcode_table():
-    from ncpu_cli.machine.exact import tables as xt
-
     rows = xt.opcode_rows()
     assert len(rows) == ISA.fields["op"].mask + 1
     for code, row in enumerate(rows):
         op = ISA.by_code.get(code)
         if op is None:
-            assert row.csel == "opcode2" and not (row.we or row.st or row.isin or row.isout)
+            assert row.illegal and not (row.writes or row.store or row.isin or row.isout)
             continue
-        assert row.we == (op.cls in ("alu", "alui", "li", "lui", "load", "jal", "jalr", "in"))
+        assert not row.illegal and row.halt == (op.cls == "halt")
+        assert row.writes == (op.cls in ("alu", "alui", "li", "lui", "load", "jal", "jalr", "in"))
         assert row.imm == (op.cls in ("alui", "load", "store", "jalr"))
-        assert (row.csel in ("eq", "ne", "lt", "ge", "ltu", "geu")) == (op.cls == "branch")
-    packed = xt.packed_table()
-    assert all(0 <= p < 2**31 for p in packed)
-    packed_rows = xt.opcode_rows()
-    assert all(r.we + r.st + r.isout <= 1 for r in packed_rows)  # one write per instruction
+        assert (row.cond in xt.BRANCH_FNS) == (op.cls == "branch")
+        assert (row.cond == "always") == (op.cls in ("jal", "jalr"))
+        if op.cls in ("alu", "alui"):
+            assert row.value == op.fn
+        assert row.writes + row.store + row.isout <= 1  # one write per instruction
+    t = xt.tables(torch.device("cpu"))
+    assert t.select.shape == (len(rows), 3) and t.flags.shape == (len(rows), len(xt.FLAGS))
 
 
 def test_field_slices_read_the_opcode_tables_fields():
-    """The step's shift/mask slicing of a word gives each field as ISA.md reads it."""
+    """The step's decode of a word gives each field as ISA.md reads it."""
     import random
 
-    from ncpu_cli.machine.exact import tables as xt
-
-    (left, right), (lo, mask) = xt.field_rows(xt.decoding())
-    assert len(left) == len(right) == len(xt.FIELD_SHIFTED)
-    assert len(lo) == len(mask) == len(xt.FIELD_MASKED)
     f = ISA.fields
 
     def bits(w, name):
@@ -264,19 +269,18 @@ def test_field_slices_read_the_opcode_tables_fields():
     def signed(v, width):
         return v - (1 << width) if v >> (width - 1) else v
 
-    def i32(v):
-        return signed(v & 0xFFFFFFFF, 32)
-
     want = {
-        "imm": lambda w: signed(bits(w, "imm14"), 14), "li": lambda w: signed(bits(w, "imm22"), 22),
-        "lui": lambda w: i32(bits(w, "imm22") << 10), "op": lambda w: bits(w, "op"),
+        "simm": lambda w: signed(bits(w, "imm14"), 14), "li": lambda w: signed(bits(w, "imm22"), 22),
+        "uimm": lambda w: bits(w, "imm22"), "op": lambda w: bits(w, "op"),
         "rd": lambda w: bits(w, "rd"), "ra": lambda w: bits(w, "ra"), "rb": lambda w: bits(w, "rb"),
         "btarget": lambda w: bits(w, "imm14"),
     }
+    assert set(want) == set(xt.FIELDS)
     rng = random.Random(7)
-    for w in [0, 0xFFFFFFFF, 0x80000000, 0x7FFFFFFF] + [rng.getrandbits(32) for _ in range(500)]:
-        s = i32(w)
-        for name, lf, rt in zip(xt.FIELD_SHIFTED, left, right):
-            assert i32(s << lf) >> rt == want[name](w), (name, hex(w))
-        for name, low, m in zip(xt.FIELD_MASKED, lo, mask):
-            assert (s >> low) & m == want[name](w), (name, hex(w))
+    words = [0, 0xFFFFFFFF, 0x80000000, 0x7FFFFFFF] + [rng.getrandbits(32) for _ in range(500)]
+    slices = xt.field_slices()
+    signed_words = torch.tensor([signed(x, 32) for x in words], dtype=torch.int32)
+    got = exact_step.decode(signed_words, xt.tables(torch.device("cpu")))  # (F, W)
+    for i, name in enumerate(xt.FIELDS):
+        assert got[i].tolist() == [want[name](x) for x in words], name
+        assert [slices[name].read(x) for x in words[:50]] == [want[name](x) for x in words[:50]]

@@ -1,6 +1,7 @@
-"""The exact executor on CUDA: programs, random programs and isolation against the
-reference, CUDA graphs on and off, output growth (graph re-capture) and lockstep
-stepping. Skipped, with the reason printed, on a machine without a CUDA GPU."""
+"""The torch engine on CUDA: programs, random programs and isolation against the
+reference, CUDA graphs on and off, output growth (graph re-capture), a written
+instruction after many graph replays, lockstep stepping, the pure cycle and a big
+sweep. Skipped, with the reason printed, on a machine without a CUDA GPU."""
 
 from __future__ import annotations
 
@@ -93,19 +94,40 @@ def test_graphs_on_and_off_long_run(monkeypatch, graph):
 
 
 @pytest.mark.parametrize("graph", ["0", "1"])
-def test_restart_with_every_feature_on_cuda(monkeypatch, graph):
-    """A step built without div (graph captured for it) pauses after several chunks of
-    output; the restart re-captures with the full step and matches the reference."""
-    import test_exact_features as tf
+def test_written_div_after_many_replays_on_cuda(monkeypatch, graph):
+    """A div the program writes and runs after several chunks of output (the buffer grew,
+    the graph was captured again) matches the reference."""
+    import test_exact_selfmod as tsm
 
     monkeypatch.setenv("NCPU_CUDA_GRAPH", graph)
-    prog = Image(tf.COUNT_THEN_DIV)
+    prog = Image(tsm.COUNT_THEN_DIV)
     config = on_cuda(MachineConfig(mem_words=64, max_cycles=5000, max_out=1000))
     inputs = [ProgramInput(set={6: 300}), ProgramInput(set={6: 5}), ProgramInput(set={6: 700})]
     m = ExactMachine(prog, config, inputs)
-    assert m.features == {"out"}
     got = check_batch(config, [prog] * 3, inputs, machine=m)
-    assert m.restarts == 1 and got[2].out == list(range(700))
+    assert got[2].out == list(range(700)) and got[2].regs[3] == 16
+
+
+def test_pure_cycle_on_cuda():
+    """cycle(s, t) on CUDA leaves s alone and agrees with the machine's graph replays."""
+    from ncpu_cli.machine.exact import step as exact_step
+    from ncpu_cli.machine.exact import tables as xt
+
+    b = gen_batch(random.Random(43), 40)
+    config = on_cuda(b.config)
+    m = ExactMachine(b.images[0], config, b.inputs, images=b.images)
+    s, t = m.state, xt.tables(m.device)
+    before = {k: v.clone() for k, v in s.tensors().items()}
+    pure = s
+    for _ in range(300):
+        pure = exact_step.cycle(pure, t)
+    assert all(torch.equal(before[k], v) for k, v in s.tensors().items())
+    m.step(300)
+    for k in ("regs", "mem", "pc", "status", "reason", "cycles", "out_len", "in_pos", "eof"):
+        got, want = getattr(pure, k), getattr(m.state, k)
+        if k == "status" and m.steps == config.max_cycles:
+            got = torch.where(got == 0, 3, got)  # the machine's timeout at the limit
+        assert torch.equal(got, want), k
 
 
 def test_lockstep_step_on_cuda():
@@ -127,7 +149,7 @@ def test_big_sweep_on_cuda():
     name = "collatz" if "collatz" in tp.NAMES else tp.NAMES[0]
     config = on_cuda(MachineConfig(max_cycles=5000))
     values = range(1, 200_001)
-    m = ExactMachine.for_sweep(tp.image(name), config, ProgramInput(), 1, values)
+    m = ExactMachine(tp.image(name), config, [ProgramInput()] * len(values), sweep=(1, values))
     m.run()
     assert m.summary()["count"] == 200_000
     picks = [0, 1, 2, 26, 97, 1000, 77030, 199_999]

@@ -13,12 +13,15 @@ import os
 import random
 
 import pytest
-from exact_common import check_batch
+import torch
+from exact_common import assert_same, check_batch
 from hypothesis import HealthCheck, given, settings
 from progen import gen_batch, random_batches, random_programs
 
-from ncpu_cli.machine.exact import step as exact_step
+from ncpu_cli.isa import S_RUNNING, S_TIMEOUT
 from ncpu_cli.machine.config import MachineConfig
+from ncpu_cli.machine.exact import step as exact_step
+from ncpu_cli.machine.exact import tables as exact_tables
 from ncpu_cli.machine.exact.machine import ExactMachine
 from ncpu_cli.machine.reference import run_reference
 
@@ -91,25 +94,30 @@ def test_generator_reaches_every_outcome():
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_eager_kernel_and_shards_agree(seed):
-    """The same batches with the step run eagerly (no TorchScript) and split into shards
-    stepped in parallel threads."""
+def test_chunks_steps_and_the_pure_cycle_agree(seed):
+    """The same batch run to the end, stepped in uneven pieces, and iterated with the
+    pure `cycle` (no machine, no donation) ends in the same state."""
     b = gen_batch(random.Random(1000 + seed), 60)
-    eager = ExactMachine(b.images[0], b.config, b.inputs, images=b.images)
-    eager._kernel = exact_step.run_cycles  # noqa: SLF001 - the eager path on purpose
-    check_batch(b.config, b.images, b.inputs, machine=eager)
-    sharded = ExactMachine(b.images[0], b.config, b.inputs, images=b.images, shards=3)
-    assert len(sharded._shards) == 3  # noqa: SLF001
-    check_batch(b.config, b.images, b.inputs, machine=sharded)
-
-
-def test_torchscript_kernel_compiles():
-    """The CPU path really runs the scripted chunk (a failure would silently fall back
-    to the eager step, correct but slower)."""
-    assert exact_step.scripted() is not None
-    b = gen_batch(random.Random(77), 10)
-    m = ExactMachine(b.images[0], b.config, b.inputs, images=b.images)
-    assert m._kernel is exact_step.scripted()  # noqa: SLF001
+    whole = ExactMachine(b.images[0], b.config, b.inputs, images=b.images)
+    got = check_batch(b.config, b.images, b.inputs, machine=whole)
+    pieces = ExactMachine(b.images[0], b.config, b.inputs, images=b.images)
+    rng = random.Random(seed)
+    while pieces.steps < b.config.max_cycles:
+        pieces.step(rng.choice([1, 3, 17, 64, 100]))
+    for x, y in zip(got, pieces.results(with_mem=True)):
+        assert_same(y, x)
+    fresh = ExactMachine(b.images[0], b.config, b.inputs, images=b.images)
+    s, t = fresh.state, exact_tables.tables(fresh.device)
+    s = s.replace(out=s.with_out_capacity(b.config.max_out).out)
+    for _ in range(b.config.max_cycles):
+        s = exact_step.cycle(s, t)
+    for k, v in s.tensors().items():
+        want = getattr(pieces.state, k)
+        if k == "status":  # the machine marks what still runs at the limit as timed out
+            v = torch.where(v == S_RUNNING, S_TIMEOUT, v)
+        if k == "out":
+            v, want = v[:, : want.shape[1]], want[:, : v.shape[1]]
+        assert torch.equal(v, want), k
 
 
 def test_fuzz_default_size():

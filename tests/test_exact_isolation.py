@@ -1,6 +1,6 @@
 """A batch mixing halting, faulting (every reason), timing-out, input-starved and
 memory-writing programs gives every program exactly the result it gets alone, in any
-order, duplicated, and split into shards; and every result matches the reference."""
+order and duplicated; and every result matches the reference."""
 
 from __future__ import annotations
 
@@ -72,15 +72,14 @@ def test_each_program_ends_as_intended_and_matches_reference():
     assert alone("input-starved").eof is True
 
 
-@pytest.mark.parametrize("shards", [1, 2, 3])
 @pytest.mark.parametrize("seed", range(3))
-def test_mixed_batch_equals_alone(seed, shards):
+def test_mixed_batch_equals_alone(seed):
     rng = random.Random(seed)
     names = NAMES * 2 + rng.sample(NAMES, 4)
     rng.shuffle(names)
     solo = {name: alone(name) for name in NAMES}
     m = ExactMachine(image(names[0]), CONFIG, [program_input(n) for n in names],
-                     images=[image(n) for n in names], shards=shards)
+                     images=[image(n) for n in names])
     m.run()
     for i, (name, r) in enumerate(zip(names, m.results(with_mem=True))):
         want = solo[name]

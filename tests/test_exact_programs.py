@@ -72,12 +72,13 @@ def test_program_on_generated_inputs(name):
 
 
 def test_sweep_matches_reference():
-    """for_sweep (a register swept over values, no per-program objects) on collatz."""
+    """sweep= (a register swept over values, no per-program objects) on collatz."""
     from ncpu_cli.machine.exact.machine import ExactMachine
 
     name = "collatz" if "collatz" in NAMES else NAMES[0]
     values = list(range(1, 130))
     config = MachineConfig(max_cycles=3000)
-    machine = ExactMachine.for_sweep(image(name), config, ProgramInput(), 1, values)
+    machine = ExactMachine(image(name), config, [ProgramInput()] * len(values),
+                           sweep=(1, values))
     inputs = [ProgramInput(set={1: v}) for v in values]
     check_batch(config, [image(name)] * len(values), inputs, machine=machine)

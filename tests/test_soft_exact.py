@@ -31,7 +31,7 @@ from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.exact.machine import run_exact
+from ncpu_cli.machine.exact.machine import run as run_torch
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import run_reference
 from ncpu_cli.machine.soft import run as soft
@@ -74,7 +74,7 @@ def test_direct_against_exact_machine():
                       ("bubble_sort", ProgramInput(set={1: 4}, input=(3, 2**32 - 1, 7, 0))),
                       ("jumptable", ProgramInput(input=(1, 6, 1, 7, 4, 5)))):
         got = soft.run(image(name), config, [inp], with_mem=True)[0]
-        want = run_exact(image(name), config, [inp], with_mem=True)[0]
+        want = run_torch(image(name), config, [inp], with_mem=True)[0]
         assert_same(got, want, name)
 
 

@@ -142,9 +142,9 @@ def bench_engines(
             warm = CUDA_CHUNK if device.startswith("cuda") else CPU_CHUNK
             config = MachineConfig(mem_words=mem_words, max_cycles=warm + repeats * n,
                                    device=device)
-            m = ExactMachine.broadcast(loop, config, ProgramInput(), b)
+            m = ExactMachine(loop, config, [ProgramInput()] * b)
             t0 = time.perf_counter()
-            m.step(warm)  # TorchScript compilation / CUDA-graph capture, first touch
+            m.step(warm)  # CUDA-graph capture, first touch of the memory
             _sync(device)
             torch_machines[b] = m
             timed[("torch", b)] = (None, n, [], time.perf_counter() - t0)
@@ -204,9 +204,8 @@ def _bench_fib(device, mem_words, repeats, engines, fib_torch, values) -> list[d
             else:
                 from ncpu_cli.machine.exact.machine import ExactMachine
 
-                m = ExactMachine.for_sweep(image, MachineConfig(**{**config.__dict__,
-                                                                  "device": device}),
-                                           ProgramInput(), 1, values)
+                m = ExactMachine(image, MachineConfig(**{**config.__dict__, "device": device}),
+                                 [ProgramInput()] * len(values), sweep=(1, values))
             t0 = time.perf_counter()
             m.run()
             _sync(device if engine in ("torch", "triton") else "cpu")

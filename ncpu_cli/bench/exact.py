@@ -1,9 +1,9 @@
-"""Exact-executor throughput, with the reference interpreter measured in the same run.
+"""Torch-engine throughput, with the reference interpreter measured in the same run.
 
 `bench_exact` runs one fixed loop-heavy program (ALU, shift, multiply, store,
 load, counter, backward branch; it never halts within the measured cycles) on B
-copies, and times `cycles` cycles after one warm-up chunk (set-up, TorchScript
-compilation and CUDA-graph capture excluded; the once-per-chunk "all stopped?"
+copies, and times `cycles` cycles after one warm-up chunk (set-up, first touch of
+the memory and CUDA-graph capture excluded; the once-per-chunk "all stopped?"
 checks included). The reference interpreter runs the same program for
 `reference_cycles` instructions, so the ratio is honest. Every figure is the
 median of `repeats` timings, and the repeats take turns (reference, then every
@@ -23,7 +23,6 @@ import torch
 from ncpu_cli.bench.machine import cpu_model
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
-from ncpu_cli.machine.exact import tables as xt
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
 
@@ -43,12 +42,6 @@ def bench_program() -> Image:
         e("st", ra=0, rb=4, imm=100), e("ld", rd=5, ra=0, imm=100), e("mul", rd=6, ra=5, rb=3),
         e("addi", rd=2, ra=2, imm=-1), e("bne", ra=2, rb=0, imm=3), e("halt"),
     ])
-
-
-def step_name(features) -> str:
-    """'full', or which optional parts (exact_tables.FEATURES) the step was built without."""
-    missing = [f for f in xt.FEATURES if f not in features]
-    return "without " + ", ".join(missing) if missing else "full"
 
 
 def device_name(device: str) -> str:
@@ -72,7 +65,7 @@ def _sync(device: str) -> None:
 def _auto_cycles(batch: int, device: str) -> int:
     if device.startswith("cuda"):
         return 4096
-    return 2048 if batch < 4096 else 768
+    return 1024 if batch < 4096 else 256  # eager torch: about 0.2 ms a cycle at B = 1
 
 
 def _time_reference(cycles: int, mem_words: int) -> tuple[int, float]:
@@ -100,29 +93,23 @@ def bench_exact(
     *,
     mem_words: int = 1024,
     reference_cycles: int = 200_000,
-    shards: int | None = None,
     repeats: int = 5,
 ) -> list[dict]:
-    """Rows {engine, device, batch, cycles, instructions, seconds, ips, repeats, step, shards}:
-    the reference first, then the exact machine at every batch size (and the largest once
-    more with the full step, see `runs`); `cycles` and `seconds` are per timing, `ips`
-    their ratio, each the median of `repeats` timings. `bench_info(device)` says what ran
-    them (torch version, CPU model or GPU name)."""
+    """Rows {engine, device, batch, cycles, instructions, seconds, ips, repeats}: the
+    reference first, then the torch engine ("exact") at every batch size; `cycles` and
+    `seconds` are per timing, `ips` their ratio, each the median of `repeats` timings.
+    `bench_info(device)` says what ran them (torch version, CPU model or GPU name)."""
     from ncpu_cli.machine.exact.machine import CPU_CHUNK, CUDA_CHUNK, ExactMachine
 
     image = bench_program()
-    # every batch with the step the program gets (it has no div, in or out), and the
-    # largest once more with the full step, the one a program using all of them gets
-    runs = [(b, None) for b in batches] + ([(max(batches), xt.FEATURES)] if batches else [])
     machines = []
-    for batch, features in runs:
+    for batch in batches:
         n = cycles or _auto_cycles(batch, device)
         warm = CUDA_CHUNK if device.startswith("cuda") else CPU_CHUNK  # one chunk
         config = MachineConfig(mem_words=mem_words, max_cycles=warm + repeats * n,
                                device=device)
-        m = ExactMachine.broadcast(image, config, ProgramInput(), batch, shards=shards,
-                                   features=features)
-        m.step(warm)  # compile / capture / first-touch outside the timing
+        m = ExactMachine(image, config, [ProgramInput()] * batch)
+        m.step(warm)  # capture / first touch outside the timing
         machines.append((batch, n, m, []))
     ref_times, ref_cycles = [], reference_cycles
     for _ in range(repeats):
@@ -134,8 +121,7 @@ def bench_exact(
             m.run(cycles=n)
             _sync(device)
             times.append(time.perf_counter() - t0)
-    rows = [_row("reference", "cpu", 1, ref_cycles, ref_times, step="-", shards=1)]
+    rows = [_row("reference", "cpu", 1, ref_cycles, ref_times)]
     for batch, n, m, times in machines:
-        rows.append(_row("exact", device, batch, n, times, step=step_name(m.features),
-                         shards=len(m._shards)))  # noqa: SLF001
+        rows.append(_row("exact", device, batch, n, times))
     return rows
