@@ -91,6 +91,17 @@ def test_allocation_failure_becomes_run_error(monkeypatch):
         ExactMachine(COUNT, cfg(), [ProgramInput()])
 
 
+def test_out_of_memory_while_running_becomes_run_error(monkeypatch):
+    m = ExactMachine(COUNT, cfg(), [ProgramInput(set={1: 3})])
+
+    def boom(*a, **k):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 1 GiB")
+
+    monkeypatch.setattr(exact_mod, "run_cycles", boom)
+    with pytest.raises(RunError, match="out of memory on cpu while running 1 programs"):
+        m.run()
+
+
 # -- constructors ------------------------------------------------------------------------
 def test_copies_sweep_and_list_agree():
     values = [0, 1, 5, 2**32 - 1, 3]

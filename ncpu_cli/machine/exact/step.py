@@ -11,7 +11,10 @@ does reaches another.
 
 `cycle` is a pure function: it returns a new ExactState and leaves its argument alone
 (every op allocates its result; on CUDA a captured graph pools those allocations).
-Values are int32 and wrap like the machine's words; indices are int64.
+The one exception is asked for by name: `donate=True` lets it write the two big
+buffers, memory and output, in place instead of copying them (B x N words a cycle
+would be most of its cost); ExactMachine steps its own state that way. Values are
+int32 and wrap like the machine's words; indices are int64.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ CONDS = ("never", "always") + BRANCH_FNS
 TARGETS = ("branch", "jal", "jalr")
 # per-opcode booleans
 FLAGS = ("imm", "writes", "load", "store", "in", "out", "halt", "illegal")
-# the fields the step slices from a word: (name, isa field, signed)
+# the fields the step slices from a word (field_slices says where each one lies)
 FIELDS = ("op", "rd", "ra", "rb", "simm", "li", "uimm", "btarget")
 SEL_VALUE, SEL_COND, SEL_TARGET = range(3)
 
