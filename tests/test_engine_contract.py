@@ -18,12 +18,12 @@ from program_cases import EXPECTED, LIMITS, case_input, image
 from test_exact_programs import check_expectation
 
 from ncpu_cli.machine.config import MachineConfig
+from ncpu_cli.machine.inputs import Batch
 from ncpu_cli.run.batch import run_batch
 from ncpu_cli.run.choice import ENGINES as ENGINE_NAMES
 from ncpu_cli.run.choice import choose_engine
 from ncpu_cli.run.engines import ALIASES, ENGINES, engine
 from ncpu_cli.run.programs import MultiBatch, Program, Segment
-from ncpu_cli.machine.inputs import Batch
 
 METHODS = ("prepare", "run", "step", "results", "summary", "first_faults")
 SOFT_MAX_CYCLES = 400  # soft runs only the cases that need fewer cycles (hard addressing)

@@ -15,8 +15,8 @@ from test_exact_programs import check_expectation
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa
-from ncpu_cli.machine.exact import native
 from ncpu_cli.machine.config import MachineConfig
+from ncpu_cli.machine.exact import native
 from ncpu_cli.machine.inputs import Batch, ProgramInput, Sweep
 from ncpu_cli.machine.reference import ReferenceMachine, run_reference
 

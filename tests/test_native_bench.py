@@ -11,8 +11,8 @@ from ncpu_cli.bench import engines
 from ncpu_cli.bench.engines import bench_engines, fib_program
 from ncpu_cli.cli import app
 from ncpu_cli.machine.config import MachineConfig
-from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.exact import native
+from ncpu_cli.machine.inputs import ProgramInput
 
 KEYS = {"engine", "mode", "device", "device_name", "batch", "mem_words", "instructions",
         "seconds", "ips", "ratio", "compile_s"}

@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 from ncpu_cli.cli import app
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
-from ncpu_cli.machine.exact import native
 from ncpu_cli.machine.config import MachineConfig
+from ncpu_cli.machine.exact import native
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import run_reference
 

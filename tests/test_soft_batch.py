@@ -18,7 +18,6 @@ from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import run_reference
 from ncpu_cli.machine.reference_batch import ReferenceBatch
-from ncpu_cli.machine.result import summarize
 from ncpu_cli.machine.soft import run as soft
 from ncpu_cli.machine.soft.run import SoftBatch
 

@@ -34,10 +34,10 @@ from ncpu_cli.cli import app  # noqa: E402
 from ncpu_cli.errors import RunError  # noqa: E402
 from ncpu_cli.image import Image  # noqa: E402
 from ncpu_cli.isa import load_isa  # noqa: E402
-from ncpu_cli.run.choice import choose_engine  # noqa: E402
 from ncpu_cli.machine.config import MachineConfig  # noqa: E402
 from ncpu_cli.machine.inputs import ProgramInput  # noqa: E402
 from ncpu_cli.machine.reference import run_reference  # noqa: E402
+from ncpu_cli.run.choice import choose_engine  # noqa: E402
 
 needs_triton = pytest.mark.skipif(
     find_spec("triton") is None,

@@ -89,8 +89,8 @@ def _tables(results, program_of, con) -> None:
     """A result table per program (its name above it), for consecutive runs of one program."""
     from rich.text import Text
 
-    from ncpu_cli.run.load import SourceLocator
     from ncpu_cli.render.run import result_table
+    from ncpu_cli.run.load import SourceLocator
 
     groups: list[tuple[object, list]] = []
     for r in results:
@@ -106,7 +106,6 @@ def _tables(results, program_of, con) -> None:
 def render_human(outcome, image, sources, program_of=None) -> None:
     """The result table (a table per program in a run of several, `program_of(index)`
     giving a run's programs.Program), or the summary of a large batch."""
-    from ncpu_cli.run.load import SourceLocator
     from ncpu_cli.render.run import (
         footer,
         max_deviation,
@@ -116,6 +115,7 @@ def render_human(outcome, image, sources, program_of=None) -> None:
         result_table,
         summary_view,
     )
+    from ncpu_cli.run.load import SourceLocator
 
     locate = SourceLocator(image, sources)
     con = stdout()

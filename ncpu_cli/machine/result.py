@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ncpu_cli.isa import (  # noqa: F401 - the status vocabulary, next to the result it names
-    ADDRESS, FAULT, HALTED, OPCODE, OUTPUT_FULL, REASON_NAMES, RUNNING, STATUS_NAMES, TARGET,
+    ADDRESS,
+    FAULT,
+    HALTED,
+    OPCODE,
+    OUTPUT_FULL,
+    REASON_NAMES,
+    RUNNING,
+    STATUS_NAMES,
+    TARGET,
     TIMEOUT,
 )
 

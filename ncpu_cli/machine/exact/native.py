@@ -30,7 +30,6 @@ import numpy as np
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import MASK32, load_isa
-from ncpu_cli.machine.exact import native_kernel as nk
 from ncpu_cli.machine.config import (
     DEFAULT_MAX_CYCLES,
     DEFAULT_MAX_OUT,
@@ -40,6 +39,7 @@ from ncpu_cli.machine.config import (
     check_mem_words,
     split_images,
 )
+from ncpu_cli.machine.exact import native_kernel as nk
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import REASON_NAMES, STATUS_NAMES, ProgramResult  # by nk.S_*/R_*
 

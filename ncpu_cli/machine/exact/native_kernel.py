@@ -24,8 +24,17 @@ import numpy as np
 from numba import njit, prange
 
 from ncpu_cli.isa import (  # noqa: F401 - status and reason codes, shared by every engine
-    R_ADDRESS, R_NONE, R_OPCODE, R_OUTPUT_FULL, R_TARGET, S_FAULT, S_HALTED, S_RUNNING,
-    S_TIMEOUT, STATUS_NAMES, load_isa,
+    R_ADDRESS,
+    R_NONE,
+    R_OPCODE,
+    R_OUTPUT_FULL,
+    R_TARGET,
+    S_FAULT,
+    S_HALTED,
+    S_RUNNING,
+    S_TIMEOUT,
+    STATUS_NAMES,
+    load_isa,
 )
 
 # S_PAUSE, after the shared status codes, is internal: the program needs a larger

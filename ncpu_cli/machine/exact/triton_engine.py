@@ -27,9 +27,9 @@ import numpy as np
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.machine.config import MachineConfig, split_images
-from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.exact.native import OUT_START, NativeMachine, Progress
 from ncpu_cli.machine.exact.native_kernel import S_PAUSE, S_RUNNING
+from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import ProgramResult
 
 DEFAULT_CYCLES_PER_LAUNCH = 256  # unmeasured: see the module docstring
