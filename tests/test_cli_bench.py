@@ -24,8 +24,8 @@ def test_bench_exact_small_batches_measure_both_engines():
     assert res.exit_code == 0, res.stderr
     rows = json.loads(res.stdout)["results"]
     engines = {r["engine"] for r in rows}
-    assert engines == {"reference", "exact"}
-    assert [r["batch"] for r in rows if r["engine"] == "exact"] == [1, 4]
+    assert engines == {"reference", "torch"}
+    assert [r["batch"] for r in rows if r["engine"] == "torch"] == [1, 4]
     assert all(r["ips"] > 0 for r in rows)
 
 

@@ -11,7 +11,7 @@ from ncpu_cli.machine.reference import run_reference
 
 def test_bench_rows():
     rows = bench_exact(batches=(1, 3), cycles=100, reference_cycles=2000, repeats=2)
-    assert [r["engine"] for r in rows] == ["reference", "exact", "exact"]
+    assert [r["engine"] for r in rows] == ["reference", "torch", "torch"]
     for r in rows:
         assert {"engine", "device", "batch", "cycles", "instructions", "seconds", "ips",
                 "repeats"} <= set(r)

@@ -96,7 +96,7 @@ def bench_exact(
     repeats: int = 5,
 ) -> list[dict]:
     """Rows {engine, device, batch, cycles, instructions, seconds, ips, repeats}: the
-    reference first, then the torch engine ("exact") at every batch size; `cycles` and
+    reference first, then the torch engine at every batch size; `cycles` and
     `seconds` are per timing, `ips` their ratio, each the median of `repeats` timings.
     `bench_info(device)` says what ran them (torch version, CPU model or GPU name)."""
     from ncpu_cli.machine.exact.machine import CPU_CHUNK, CUDA_CHUNK, ExactMachine
@@ -123,5 +123,5 @@ def bench_exact(
             times.append(time.perf_counter() - t0)
     rows = [_row("reference", "cpu", 1, ref_cycles, ref_times)]
     for batch, n, m, times in machines:
-        rows.append(_row("exact", device, batch, n, times))
+        rows.append(_row("torch", device, batch, n, times))
     return rows

@@ -85,11 +85,11 @@ def resolve_device(device: str, engine: str = "auto") -> str:
 
 
 # Without numba, up to this many programs `--engine auto` runs the reference interpreter
-# on the CPU. Measured on a 2-core EPYC (`ncpu bench exact`): one torch cycle of a whole
-# batch costs ~45 us up to B = 256 (per-op overhead), a reference instruction ~0.33 us,
-# so the interpreter is faster below B ~ 130 -- more so when programs stop at different
-# times -- and it starts without importing torch.
-AUTO_REFERENCE_MAX = 64
+# on the CPU. Measured with `ncpu bench engines` on a 2-core Xeon: the eager torch step
+# costs ~0.24 ms a cycle for the whole batch at small B (about 110 tensor operations), so
+# it runs at 0.89x the reference at B = 1,024 and 2.2x at B = 16,384; the interpreter
+# also starts without importing torch.
+AUTO_REFERENCE_MAX = 1024
 
 # From this many programs, `--engine auto` on CUDA runs the fused Triton kernel (when
 # triton imports and TRITON_INTERPRET is off). Unmeasured until a GPU run (make
