@@ -125,9 +125,9 @@ class _Exact:
     """The exact side, B = 1, stepped a cycle at a time."""
 
     def __init__(self, image: Image, config: MachineConfig, inp: ProgramInput):
-        from ncpu_cli.machine.exact.machine import ExactMachine
+        from ncpu_cli.run.engines import engine
 
-        self.m = ExactMachine(image, config, [inp])
+        self.m = engine("torch").machine_class()(image, config, [inp])
         self.n = config.mem_words
 
     @property

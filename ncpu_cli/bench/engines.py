@@ -25,6 +25,7 @@ from ncpu_cli.bench.exact import _auto_cycles, _sync, bench_program, device_name
 from ncpu_cli.image import Image
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.inputs import ProgramInput
+from ncpu_cli.run.engines import engine as registered
 
 FIB_SWEEP = range(0, 26)
 FIB_SOURCE = """
@@ -129,20 +130,21 @@ def bench_engines(
         for b in batches:
             n = cycles or _native_cycles(b)
             timed[("native", b)] = (
-                lambda b=b: native.NativeMachine(loop, big, [ProgramInput()] * b), n, [],
+                lambda b=b: registered("native").machine_class()(loop, big,
+                                                                 [ProgramInput()] * b), n, [],
                 native_compile)
     if "triton" in engines:
         timed.update(_triton_timed(loop, device, mem_words, batches, cycles))
     torch_machines = {}
     if "torch" in engines:
-        from ncpu_cli.machine.exact.machine import CPU_CHUNK, CUDA_CHUNK, ExactMachine
+        from ncpu_cli.machine.exact.machine import CPU_CHUNK, CUDA_CHUNK
 
         for b in batches:
             n = cycles or _auto_cycles(b, device)
             warm = CUDA_CHUNK if device.startswith("cuda") else CPU_CHUNK
             config = MachineConfig(mem_words=mem_words, max_cycles=warm + repeats * n,
                                    device=device)
-            m = ExactMachine(loop, config, [ProgramInput()] * b)
+            m = registered("torch").machine_class()(loop, config, [ProgramInput()] * b)
             t0 = time.perf_counter()
             m.step(warm)  # CUDA-graph capture, first touch of the memory
             _sync(device)
@@ -193,19 +195,10 @@ def _bench_fib(device, mem_words, repeats, engines, fib_torch, values) -> list[d
         instr, seconds = _fib_reference(config, image, values)
         runs["reference"].append(seconds)
         for engine in [e for e in runs if e != "reference"]:
-            if engine in ("native", "triton"):
-                from ncpu_cli.machine.exact.native import NativeMachine
-                from ncpu_cli.machine.exact.triton_engine import TritonMachine
-
-                on = {"device": device} if engine == "triton" else {}
-                m = (TritonMachine if engine == "triton" else NativeMachine)(
-                    image, MachineConfig(**{**config.__dict__, **on}),
-                    [ProgramInput()] * len(values), sweep=(1, values))
-            else:
-                from ncpu_cli.machine.exact.machine import ExactMachine
-
-                m = ExactMachine(image, MachineConfig(**{**config.__dict__, "device": device}),
-                                 [ProgramInput()] * len(values), sweep=(1, values))
+            on = {} if engine == "native" else {"device": device}
+            m = registered(engine).machine_class()(
+                image, MachineConfig(**{**config.__dict__, **on}),
+                [ProgramInput()] * len(values), sweep=(1, values))
             t0 = time.perf_counter()
             m.run()
             _sync(device if engine in ("torch", "triton") else "cpu")
@@ -221,13 +214,11 @@ def _bench_fib(device, mem_words, repeats, engines, fib_torch, values) -> list[d
 def _triton_timed(loop, device, mem_words, batches, cycles) -> dict:
     """{("triton", b): (make a prepared machine, cycles, times, compile_s)}; the first
     launch (compilation or Triton's disk cache) is timed on its own as compile_s."""
-    from ncpu_cli.machine.exact.triton_engine import TritonMachine
-
     config = MachineConfig(mem_words=mem_words, max_cycles=1 << 40, device=device)
     sizes = sorted(set(batches) | (set(TRITON_BATCHES) if device.startswith("cuda") else set()))
 
     def make(b):
-        m = TritonMachine(loop, config, [ProgramInput()] * b)
+        m = registered("triton").machine_class()(loop, config, [ProgramInput()] * b)
         m.prepare()
         return m
 
