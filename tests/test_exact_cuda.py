@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 from exact_common import assert_same, check_batch
-from progen import gen_batch, gen_case
+from progen_cases import gen_batch, gen_case
 
 from ncpu_cli.image import Image
 from ncpu_cli.isa import load_isa

@@ -16,7 +16,7 @@ import pytest
 import torch
 from exact_common import assert_same, check_batch
 from hypothesis import HealthCheck, given, settings
-from progen import gen_batch, random_batches, random_programs
+from progen_cases import gen_batch, random_batches, random_programs
 
 from ncpu_cli.isa import S_RUNNING, S_TIMEOUT
 from ncpu_cli.machine.config import MachineConfig

@@ -8,7 +8,7 @@ import random
 
 import pytest
 from exact_common import assert_same, describe
-from progen import gen_batch
+from progen_cases import gen_batch
 from program_cases import EXPECTED, LIMITS, NAMES, case_input, image
 from test_exact_programs import check_expectation
 

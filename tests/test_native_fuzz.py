@@ -16,7 +16,7 @@ import random
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from progen import gen_batch, random_batches, random_programs
+from progen_cases import gen_batch, random_batches, random_programs
 from test_native import check_native
 from typer.testing import CliRunner
 

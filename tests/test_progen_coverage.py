@@ -1,4 +1,5 @@
-"""The fuzz generator (tests/progen.py) keeps producing what the differential tests need.
+"""The fuzz generator (tests/progen.py, progen_cases.py) keeps producing what the
+differential tests need.
 
 A fixed sample of generated programs is traced instruction by instruction on the
 reference interpreter and every feature the issue asks the fuzzer to cover is counted
@@ -16,7 +17,8 @@ import random
 from collections import Counter
 
 import pytest
-from progen import ISA, LR, gen_batch
+from progen import ISA, LR
+from progen_cases import gen_batch
 
 from ncpu_cli.isa import MASK32
 from ncpu_cli.machine.reference import ReferenceMachine

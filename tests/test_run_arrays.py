@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from progen import gen_batch
+from progen_cases import gen_batch
 
 from ncpu_cli.fit.check import Checker
 from ncpu_cli.fit.sketch import Sketch

@@ -15,7 +15,7 @@ import random
 from dataclasses import replace
 
 import pytest
-from progen import gen_batch, gen_case
+from progen_cases import gen_batch, gen_case
 from soft_common import (
     EXPECTED,
     SOFT_EXCLUDED,

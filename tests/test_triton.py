@@ -25,7 +25,7 @@ from importlib.util import find_spec  # noqa: E402
 
 import pytest  # noqa: E402
 from exact_common import assert_same, describe  # noqa: E402
-from progen import gen_batch  # noqa: E402
+from progen_cases import gen_batch  # noqa: E402
 from program_cases import EXPECTED, LIMITS, case_input, image  # noqa: E402
 from test_exact_programs import check_expectation  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 from exact_common import assert_same, describe
-from progen import gen_batch
+from progen_cases import gen_batch
 from program_cases import EXPECTED, LIMITS, case_input, image
 from test_exact_programs import check_expectation
 from typer.testing import CliRunner
