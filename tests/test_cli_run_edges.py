@@ -9,7 +9,7 @@ import sys
 import textwrap
 
 import pytest
-from test_cli_run import (
+from cli_run_common import (
     ADD,
     EXIT_ERROR,
     EXIT_OK,
