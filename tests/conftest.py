@@ -1,6 +1,9 @@
 """Fixtures shared by several test modules."""
 
+from pathlib import Path
+
 import pytest
+from typer.testing import CliRunner
 
 
 @pytest.fixture
@@ -13,3 +16,16 @@ def src(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A CliRunner without colour at a fixed width (the `ncpu asm`/`disasm` error tests)."""
+    return CliRunner(env={"NO_COLOR": "1", "COLUMNS": "120"})
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """tmp_path, made the current directory."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
