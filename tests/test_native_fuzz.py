@@ -24,6 +24,7 @@ from ncpu_cli.cli import app
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.machine.config import MachineConfig
+from ncpu_cli.machine.contract import words_i32
 from ncpu_cli.machine.exact import native
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import run_reference
@@ -114,8 +115,8 @@ def test_run_arrays_on_per_program_memories(shared):
 def test_run_arrays_registers_and_in_place():
     e = native.load_isa().encode
     mem = np.zeros((3, 16), dtype=np.int32)
-    mem[:, 0] = native.words_i32([e("add", rd=3, ra=1, rb=2)] * 2 + [e("out", ra=0)])
-    mem[:, 1] = native.words_i32([e("st", ra=0, rb=3, imm=10)])[0]
+    mem[:, 0] = words_i32([e("add", rd=3, ra=1, rb=2)] * 2 + [e("out", ra=0)])
+    mem[:, 1] = words_i32([e("st", ra=0, rb=3, imm=10)])[0]
     regs = np.zeros((3, 16), dtype=np.int32)
     regs[:, 0], regs[:, 1], regs[:, 2] = 99, [1, 2, 3], 40  # r0 is forced back to 0
     got = native.run_arrays(mem, regs, copy=False, max_cycles=10, max_out=4)

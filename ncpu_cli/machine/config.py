@@ -52,12 +52,3 @@ def check_images(image, images, batch: int, n: int) -> None:
             raise RunError(f"entry point {im.entry} outside memory 0..{n - 1}{where}")
 
 
-
-def split_images(images):
-    """The contract's `images` argument (one Image for every program, or one per program)
-    as the machines take it: (the first image, the per-program list or None)."""
-    if isinstance(images, (list, tuple)):
-        if not images:
-            raise RunError("a run needs at least one program")
-        return images[0], images
-    return images, None

@@ -7,14 +7,15 @@ it only where nothing faster is installed (`ncpu_cli/run/choice.py`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
-from ncpu_cli.machine.config import MachineConfig, check_images, split_images
+from ncpu_cli.machine.config import MachineConfig, check_images
+from ncpu_cli.machine.contract import ResultsByIndex, run_whole
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.reference import ReferenceMachine
-from ncpu_cli.machine.result import FAULT, RUNNING, ProgramResult, summarize
+from ncpu_cli.machine.result import RUNNING, ProgramResult
 
 SLICE = 1 << 20  # instructions between progress reports
 RESULT_BYTES = 1024  # host memory per program (its ProgramResult and lists)
@@ -22,7 +23,7 @@ RESULT_BYTES = 1024  # host memory per program (its ProgramResult and lists)
 Progress = Callable[[int, int], None]  # (cycles so far, all programs; programs running)
 
 
-class ReferenceBatch:
+class ReferenceBatch(ResultsByIndex):
     """B programs on the reference interpreter, with the contract's methods.
 
     ReferenceBatch(image, config, inputs, images=..., sweep=(reg, values), with_mem=False)
@@ -105,24 +106,9 @@ class ReferenceBatch:
             r = ProgramResult(r.index, r.status, r.reason, r.pc, r.cycles, r.regs, r.out, r.eof)
         return r
 
-    def results(self, indices: Iterable[int] | None = None,
-                with_mem: bool = False) -> Iterator[ProgramResult]:
-        for i in range(self.batch) if indices is None else indices:
-            yield self._result(int(i), with_mem)
-
-    def summary(self) -> dict:
-        return summarize(self.results())
-
-    def first_faults(self, k: int) -> list[int]:
-        faults = (r.index for r in self.results() if r.status == FAULT)
-        return [i for _, i in zip(range(max(0, int(k))), faults)]
-
 
 def run(images, config: MachineConfig, inputs: Sequence[ProgramInput], *,
         with_mem: bool = False, progress: Progress | None = None) -> list[ProgramResult]:
     """The contract's whole run: every program's result. images: one Image for every
     program, or one per program."""
-    image, per_program = split_images(images)
-    machine = ReferenceBatch(image, config, inputs, images=per_program, with_mem=with_mem)
-    machine.run(progress=progress)
-    return list(machine.results(with_mem=with_mem))
+    return run_whole(ReferenceBatch, images, config, inputs, with_mem=with_mem, progress=progress)

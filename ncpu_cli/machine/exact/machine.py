@@ -27,7 +27,8 @@ import torch
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.isa import S_FAULT, S_RUNNING, S_TIMEOUT, load_isa
-from ncpu_cli.machine.config import MachineConfig, split_images
+from ncpu_cli.machine.config import MachineConfig
+from ncpu_cli.machine.contract import run_whole
 from ncpu_cli.machine.device import resolve_device
 from ncpu_cli.machine.exact import results as xr
 from ncpu_cli.machine.exact.state import ExactState, check_inputs, reset_state
@@ -302,8 +303,5 @@ class ExactMachine:
 def run(images, config: MachineConfig, inputs: Sequence[ProgramInput], *,
         with_mem: bool = False, progress: Progress | None = None) -> list[ProgramResult]:
     """The contract's whole run: every program's result. images: one Image for every
-    program, or a sequence of one per program."""
-    image, per_program = split_images(images)
-    machine = ExactMachine(image, config, inputs, images=per_program)
-    machine.run(progress=progress)
-    return list(machine.results(with_mem=with_mem))
+    program, or one per program."""
+    return run_whole(ExactMachine, images, config, inputs, with_mem=with_mem, progress=progress)

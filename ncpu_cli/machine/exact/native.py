@@ -37,8 +37,8 @@ from ncpu_cli.machine.config import (
     check_images,
     check_limits,
     check_mem_words,
-    split_images,
 )
+from ncpu_cli.machine.contract import run_whole, unique_inputs, words_i32
 from ncpu_cli.machine.exact import native_kernel as nk
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import REASON_NAMES, STATUS_NAMES, ProgramResult  # by nk.S_*/R_*
@@ -53,12 +53,6 @@ DEC, FIELDS = nk.decode_tables()
 Progress = Callable[[int, int], None]  # (cycles of the furthest program, programs running)
 
 _compile: dict = {}  # seconds and cache use of the first kernel call in this process
-
-
-def words_i32(values: Iterable[int]) -> np.ndarray:
-    """Words (any ints, taken modulo 2^32) as int32 with the same bits."""
-    arr = np.fromiter((int(v) & MASK32 for v in values), dtype=np.int64)
-    return arr.astype(np.uint32).view(np.int32)
 
 
 def _call(b: "NativeBatch", budget: int, max_cycles: int, max_out: int) -> None:
@@ -237,16 +231,6 @@ def run_arrays(mem, regs=None, pc=0, inp=None, in_len=None, *,
 # ---------------------------------------------------------------- images and ProgramInputs
 
 
-def _unique(inputs: Sequence[ProgramInput]) -> list[tuple[ProgramInput, np.ndarray]]:
-    """Distinct input objects (by identity) with the indices of the programs using them."""
-    if inputs and all(inp is inputs[0] for inp in inputs):
-        return [(inputs[0], np.arange(len(inputs)))]
-    groups: dict[int, tuple[ProgramInput, list[int]]] = {}
-    for k, inp in enumerate(inputs):
-        groups.setdefault(id(inp), (inp, []))[1].append(k)
-    return [(inp, np.asarray(ks, dtype=np.int64)) for inp, ks in groups.values()]
-
-
 def build_state(image: Image, config: MachineConfig, inputs: Sequence[ProgramInput], *,
                 images: Sequence[Image] | None = None,
                 sweep: tuple[int, Sequence[int]] | None = None) -> NativeBatch:
@@ -273,7 +257,7 @@ def build_state(image: Image, config: MachineConfig, inputs: Sequence[ProgramInp
         pc = np.fromiter((im.entry for im in images), dtype=np.int32, count=B)
     regs = np.zeros((B, NREGS), dtype=np.int32)
     regs[:, SP] = n
-    uniq = _unique(inputs)
+    uniq = unique_inputs(inputs)
     shared = len(uniq) == 1
     width = max((len(inp.input) for inp, _ in uniq), default=0)
     inp = np.zeros((1 if shared else B, width), dtype=np.int32)
@@ -373,7 +357,4 @@ def run(images, config: MachineConfig, inputs: Sequence[ProgramInput], *,
         with_mem: bool = False, progress: Progress | None = None) -> list[ProgramResult]:
     """The contract's whole run: every program's result. images: one Image for every
     program, or one per program."""
-    image, per_program = split_images(images)
-    machine = NativeMachine(image, config, inputs, images=per_program)
-    machine.run(progress=progress)
-    return list(machine.results(with_mem=with_mem))
+    return run_whole(NativeMachine, images, config, inputs, with_mem=with_mem, progress=progress)

@@ -28,7 +28,7 @@ without a Python object per program for copies of one input or a register sweep.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,8 +36,9 @@ import torch
 
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
-from ncpu_cli.isa import MASK32, S_RUNNING, S_TIMEOUT, load_isa
+from ncpu_cli.isa import S_RUNNING, S_TIMEOUT, load_isa
 from ncpu_cli.machine.config import MachineConfig, check_images, check_limits
+from ncpu_cli.machine.contract import unique_inputs, words_i32
 from ncpu_cli.machine.inputs import ProgramInput
 
 
@@ -93,22 +94,6 @@ class ExactState:
 def word_major(batch: int, width: int, **kw) -> torch.Tensor:
     """Zeros (B, width), stored word-major: the transpose of a contiguous (width, B)."""
     return torch.zeros(width, batch, **kw).t()  # (B, width)
-
-
-def words_i32(values: Iterable[int]) -> np.ndarray:
-    """Words (any ints, taken modulo 2^32) as int32 with the same bits."""
-    arr = np.asarray(values if isinstance(values, np.ndarray) else list(values), dtype=np.int64)
-    return (arr & MASK32).astype(np.uint32).view(np.int32)
-
-
-def unique_inputs(inputs: Sequence[ProgramInput]) -> list[tuple[ProgramInput, np.ndarray]]:
-    """Distinct input objects (by identity) with the indices of the programs using them."""
-    if inputs and all(inp is inputs[0] for inp in inputs):
-        return [(inputs[0], np.arange(len(inputs)))]
-    groups: dict[int, tuple[ProgramInput, list[int]]] = {}
-    for k, inp in enumerate(inputs):
-        groups.setdefault(id(inp), (inp, []))[1].append(k)
-    return [(inp, np.asarray(ks, dtype=np.int64)) for inp, ks in groups.values()]
 
 
 def check_inputs(config: MachineConfig, image: Image, inputs: Sequence[ProgramInput],

@@ -26,7 +26,8 @@ import numpy as np
 
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
-from ncpu_cli.machine.config import MachineConfig, split_images
+from ncpu_cli.machine.config import MachineConfig
+from ncpu_cli.machine.contract import run_whole
 from ncpu_cli.machine.exact.native import OUT_START, NativeMachine, Progress
 from ncpu_cli.machine.exact.native_kernel import S_PAUSE, S_RUNNING
 from ncpu_cli.machine.inputs import ProgramInput
@@ -219,7 +220,4 @@ def run(images, config: MachineConfig, inputs: Sequence[ProgramInput], *,
         with_mem: bool = False, progress: Progress | None = None) -> list[ProgramResult]:
     """The contract's whole run: every program's result. images: one Image for every
     program, or one per program."""
-    image, per_program = split_images(images)
-    machine = TritonMachine(image, config, inputs, images=per_program)
-    machine.run(progress=progress)
-    return list(machine.results(with_mem=with_mem))
+    return run_whole(TritonMachine, images, config, inputs, with_mem=with_mem, progress=progress)

@@ -11,7 +11,7 @@ one :class:`SoftMachine` per chunk, so a large batch holds one chunk's tensors a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from torch import Tensor
@@ -22,10 +22,10 @@ from ncpu_cli.machine.config import (
     DEFAULT_MAX_CYCLES,
     MachineConfig,
     check_images,
-    split_images,
 )
+from ncpu_cli.machine.contract import ResultsByIndex, run_whole
 from ncpu_cli.machine.inputs import ProgramInput
-from ncpu_cli.machine.result import FAULT, RUNNING, TIMEOUT, ProgramResult, summarize
+from ncpu_cli.machine.result import RUNNING, TIMEOUT, ProgramResult
 from ncpu_cli.machine.soft.machine import SoftMachine
 from ncpu_cli.machine.soft.settings import check_config, cpu_threads
 from ncpu_cli.machine.soft.state import SoftState
@@ -40,7 +40,7 @@ RESULT_BYTES = 1024  # host memory per finished program (its ProgramResult and l
 Progress = Callable[[int, int], None]  # (cycles of the current chunk; programs running)
 
 
-class SoftBatch:
+class SoftBatch(ResultsByIndex):
     """B programs on the soft executor, with the contract's methods (machine/README.md).
 
     ``SoftBatch(image, config, inputs, *, images=None, sweep=None, with_mem=False,
@@ -146,19 +146,6 @@ class SoftBatch:
             r = self._stepped[start][i - start]
         return r if with_mem or r.mem is None else replace(r, mem=None)
 
-    def results(self, indices: Iterable[int] | None = None,
-                with_mem: bool = False) -> Iterator[ProgramResult]:
-        """Results in index order (or of `indices`)."""
-        for i in range(self.batch) if indices is None else indices:
-            yield self._result(int(i), with_mem)
-
-    def summary(self) -> dict:
-        return summarize(self.results())
-
-    def first_faults(self, k: int) -> list[int]:
-        faults = (r.index for r in self.results() if r.status == FAULT)
-        return [i for _, i in zip(range(max(0, int(k))), faults)]
-
 
 def run(images: Image | Sequence[Image], config: MachineConfig,
         inputs: Sequence[ProgramInput], *, with_mem: bool = False,
@@ -169,11 +156,8 @@ def run(images: Image | Sequence[Image], config: MachineConfig,
     inputs = list(inputs)
     if not inputs:
         return []
-    image, per_program = split_images(images)
-    machine = SoftBatch(image, config, inputs, images=per_program, with_mem=with_mem,
-                        chunk=chunk)
-    machine.run(progress=progress)
-    return list(machine.results(with_mem=with_mem))
+    return run_whole(SoftBatch, images, config, inputs, with_mem=with_mem, progress=progress,
+                     chunk=chunk)
 
 
 def soft_forward(
