@@ -10,6 +10,7 @@ the soft engine at the hard limit on the cases that finish quickly.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 
@@ -103,3 +104,45 @@ def test_every_engine_gives_the_expected_results_through_run_batch(name):
         faults = [r.index for r in results if r.status == "fault"]
         assert outcome.first_faults(len(members)) == faults
     assert checked >= (5 if name == "soft" else 40), checked
+
+
+# one program writes a word every 3 cycles (its output buffer must grow part-way), one
+# spins without output: step(n) must leave both at exactly n cycles
+CHATTY = "loop:   out r1\n        addi r1, r1, 1\n        jal r0, loop\n"
+SILENT = "spin:   jal r0, spin\n"
+
+
+def check_step_is_exact(name: str, steps=(5, 300, 1000), config=None) -> None:
+    """`step(n)` on engine `name` advances every running program by exactly n cycles,
+    whichever of them needs more output room on the way; the states match the reference
+    interpreter stepped the same way."""
+    from ncpu_cli.asm import assemble
+    from ncpu_cli.machine.inputs import ProgramInput
+
+    config = config or MachineConfig(mem_words=64, max_cycles=10**6, max_out=4096)
+    images = [assemble(CHATTY, "chatty.s"), assemble(SILENT, "silent.s"),
+              assemble(CHATTY, "chatty.s")]
+    inputs = [ProgramInput(set={1: 7})] * len(images)
+    m = ENGINES[name].machine_class()(images[0], config, inputs, images=images)
+    ref = ENGINES["reference"].machine_class()(images[0], config, inputs, images=images)
+    m.prepare()
+    done = 0
+    for n in steps:
+        m.step(n)
+        ref.step(n)
+        done += n
+        got, want = list(m.results()), list(ref.results())
+        assert [r.cycles for r in got] == [done] * len(images), (name, n)
+        plain = [dataclasses.replace(r, extra={}) for r in got]  # soft adds its deviation
+        assert plain == want, (name, n)
+
+
+@pytest.mark.parametrize("name", ["reference", "native", "torch", "soft"])
+def test_step_n_is_exactly_n_cycles_on_every_engine(name):
+    if ENGINES[name].unavailable():
+        pytest.skip(f"engine {name} is not available here: {ENGINES[name].unavailable()}")
+    if name == "soft":  # hard addressing: the soft machine steps like the others
+        check_step_is_exact(name, steps=(5, 40), config=MachineConfig(
+            mem_words=16, max_cycles=10**6, max_out=64, addressing="hard"))
+    else:
+        check_step_is_exact(name)

@@ -329,3 +329,14 @@ def test_cli_several_programs_and_a_sweep_match_the_reference_engine():
     got, want = json.loads(got.output), json.loads(want.output)
     assert got["engine"] == "triton" and len(got["programs"]) == 6
     assert got["programs"] == want["programs"]
+
+
+def test_step_n_is_exactly_n_cycles_even_when_the_output_buffer_grows():
+    """The contract's step(n) (tests/test_engine_contract.py) on the Triton kernel: a
+    program that pauses for output room part-way still ends at exactly n cycles, and
+    the others do not run past n while it catches up."""
+    from test_engine_contract import check_step_is_exact
+
+    check_step_is_exact("triton", steps=(5, 40, 30),
+                        config=MachineConfig(mem_words=64, max_cycles=10**6, max_out=4096,
+                                             device="cpu"))

@@ -46,6 +46,7 @@ from ncpu_cli.machine.result import REASON_NAMES, STATUS_NAMES, ProgramResult  #
 CHUNK_INSTRUCTIONS = 1 << 25  # per kernel call, all programs together (~0.1-0.3 s)
 MIN_BUDGET = 4096  # cycles per program and call, however large the batch
 OUT_START = 16  # output words per program before the buffer first grows
+HOLD = nk.S_PAUSE + 1  # status of a program that has done its cycles of a `step(n)`
 NREGS = load_isa().registers
 SP = load_isa().aliases["sp"]
 DEC, FIELDS = nk.decode_tables()
@@ -126,11 +127,19 @@ class NativeBatch:
             if not running:
                 return self
             budget = max(MIN_BUDGET, CHUNK_INSTRUCTIONS // running)
-            if limit is not None:
-                budget = min(budget, int((limit - self.cycles).max()))
-                if budget <= 0:
+            held = None
+            if limit is not None:  # no program may pass its limit, even after a pause
+                left = limit - self.cycles  # (B,)
+                live = self.status == nk.S_RUNNING
+                go = live & (left > 0)
+                if not go.any():
                     return self
+                budget = min(budget, int(left[go].min()))
+                held = live & ~go
+                self.status[held] = HOLD
             _call(self, budget, max_cycles, max_out)
+            if held is not None:
+                self.status[held] = nk.S_RUNNING
             paused = self.status == nk.S_PAUSE
             if paused.any():  # some program needs more output room: grow, go on
                 self._grow_out(max_out)

@@ -28,7 +28,7 @@ from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.contract import run_whole
-from ncpu_cli.machine.exact.native import OUT_START, NativeMachine, Progress
+from ncpu_cli.machine.exact.native import HOLD, OUT_START, NativeMachine, Progress
 from ncpu_cli.machine.exact.native_kernel import S_PAUSE, S_RUNNING
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import ProgramResult
@@ -166,19 +166,26 @@ class TritonMachine(NativeMachine):
         with torch.cuda.device(self.dev) if self.dev.type == "cuda" else nullcontext():
             self._run(progress, None if cycles is None else max(0, int(cycles)))
 
-    def _run(self, progress: Progress | None, left: int | None) -> None:
+    def _run(self, progress: Progress | None, cycles: int | None) -> None:
         import torch
 
         d = self._t
         every = 1 if self.tk.INTERPRET else CHECK_EVERY
-        while left is None or left > 0:
+        limit = None if cycles is None else d["cycles"] + cycles  # (B,) where step(n) ends
+        while True:
+            held = None
             for _ in range(every):
-                k = self.cycles_per_launch if left is None else min(self.cycles_per_launch, left)
-                self._launch(k)
-                if left is not None:
-                    left -= k
-                    if left == 0:
+                k = self.cycles_per_launch
+                if limit is not None:  # no program may pass its limit, even after a pause
+                    go = self._to_go(limit)  # (B,)
+                    if not bool(go.any()):
                         break
+                    k = min(k, int((limit - d["cycles"])[go].min()))
+                    held = (d["status"] == S_RUNNING) & ~go
+                    d["status"][held] = HOLD
+                self._launch(k)
+                if held is not None:
+                    d["status"][held] = S_RUNNING
             counts = torch.bincount(d["status"], minlength=S_PAUSE + 1).tolist()
             if counts[S_PAUSE]:  # some program needs more output room: grow, go on
                 self._grow_out()
@@ -187,6 +194,13 @@ class TritonMachine(NativeMachine):
                 progress(int(d["cycles"].max()), counts[S_RUNNING] + counts[S_PAUSE])
             if not counts[S_RUNNING] and not counts[S_PAUSE]:
                 break
+            if limit is not None and not bool(self._to_go(limit).any()):
+                break
+
+    def _to_go(self, limit):
+        """(B,) bool: running programs with cycles left before their `step(n)` limit."""
+        d = self._t
+        return (d["status"] == S_RUNNING) & (limit > d["cycles"])
 
     def _download(self, with_mem: bool) -> None:
         s, d = self.state, self._t
