@@ -73,3 +73,12 @@ def test_checker_scores_the_same_on_both_engines(task):
     assert np.array_equal(native.passed, torch_.passed)
     assert np.array_equal(native.distance, torch_.distance)
     assert native.passed.any() or native.distance.min() > 0  # scored, not all empty
+
+
+def test_an_engine_without_an_array_entry_is_refused_by_name():
+    from ncpu_cli.errors import RunError
+
+    config = MachineConfig(mem_words=16)
+    mem, regs = np.zeros((1, 16), dtype=np.int64), np.zeros((1, 16), dtype=np.int64)
+    with pytest.raises(RunError, match="native or torch, not `reference`"):
+        run_arrays(config, mem, regs, 0, np.zeros((1, 1)), np.zeros(1), engine="reference")

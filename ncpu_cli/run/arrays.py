@@ -17,8 +17,11 @@ import numpy as np
 from ncpu_cli.errors import RunError
 from ncpu_cli.isa import MASK32
 from ncpu_cli.machine.config import MachineConfig
+from ncpu_cli.machine.contract import words_i32
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.run.engines import engine as registered
+
+ARRAY_ENGINES = ("native", "torch")
 
 
 @dataclass
@@ -47,6 +50,8 @@ def run_arrays(config: MachineConfig, mem: np.ndarray, regs: np.ndarray, entry: 
     inp (B, L) input words, in_len (B,) stream lengths; any integer dtype, taken
     modulo 2^32. N must be config.mem_words."""
     name = engine if engine != "auto" else ("native" if config.device == "cpu" else "torch")
+    if name not in ARRAY_ENGINES:
+        raise RunError(f"programs as arrays run on {' or '.join(ARRAY_ENGINES)}, not `{name}`")
     spec = registered(name)
     why = spec.unavailable()
     if why is not None:
@@ -59,10 +64,15 @@ def run_arrays(config: MachineConfig, mem: np.ndarray, regs: np.ndarray, entry: 
         b = native_arrays(mem, regs, entry, inp, in_len, max_cycles=config.max_cycles,
                           max_out=config.max_out, copy=False)
         return Final(b.status, b.regs, b.out, b.out_len, b.mem)
-    images = [_Words((row.astype(np.int64) & MASK32).tolist(), entry) for row in mem]
-    inputs = [ProgramInput({r: int(v) & MASK32 for r, v in enumerate(rg) if r},
-                           tuple(int(v) & MASK32 for v in row[: int(n)]))
-              for rg, row, n in zip(regs, inp, in_len)]
+    images = [_Words(row, entry) for row in words_i32(mem)]  # (N,) int32 rows, no copies
+    shared: dict[bytes, ProgramInput] = {}  # one object per distinct (registers, stream)
+    inputs = []
+    for rg, row, n in zip(words_i32(regs), words_i32(inp), in_len):
+        key = rg.tobytes() + row[: int(n)].tobytes()
+        if key not in shared:
+            shared[key] = ProgramInput({r: int(v) & MASK32 for r, v in enumerate(rg) if r},
+                                       tuple(int(v) & MASK32 for v in row[: int(n)]))
+        inputs.append(shared[key])
     m = spec.machine_class()(images[0], config, inputs, images=images)
     m.prepare()
     m.run()
