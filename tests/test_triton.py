@@ -340,3 +340,22 @@ def test_step_n_is_exactly_n_cycles_even_when_the_output_buffer_grows():
     check_step_is_exact("triton", steps=(5, 40, 30),
                         config=MachineConfig(mem_words=64, max_cycles=10**6, max_out=4096,
                                              device="cpu"))
+
+
+def test_out_of_device_memory_is_a_clear_error(monkeypatch):
+    import torch
+
+    from ncpu_cli.machine.exact.triton_engine import TritonMachine
+
+    m = TritonMachine(Image([w("halt")]), cfg(), [ProgramInput()])
+
+    def full(*a, **k):
+        raise torch.OutOfMemoryError("CUDA out of memory")
+
+    monkeypatch.setattr(m, "_run", full)
+    with pytest.raises(RunError, match="out of memory on cpu for 1 programs"):
+        m.run()
+    monkeypatch.setattr(m, "_upload", full)
+    m._t = None  # noqa: SLF001 - upload again
+    with pytest.raises(RunError, match="use a smaller batch"):
+        m.prepare()

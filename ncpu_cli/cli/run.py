@@ -262,6 +262,7 @@ def _run(programs: List[str], config: MachineConfig, session, *, device: str, en
     from ncpu_cli.run import distributed
     from ncpu_cli.run.batch import run_batch
     from ncpu_cli.run.choice import choose_engine, resolve_device
+    from ncpu_cli.run.engines import engine as registered
     from ncpu_cli.run.load import load_program
     from ncpu_cli.run.programs import plan_programs, slice_batch
 
@@ -306,7 +307,7 @@ def _run(programs: List[str], config: MachineConfig, session, *, device: str, en
         packed = distributed.pack_results(outcome, mine.start) if session is not None else None
     if session is not None:
         outcome = distributed.gather_outcome(
-            packed, engine=chosen, device="cpu" if chosen == "native" else dev,
+            packed, engine=chosen, device="cpu" if registered(chosen).devices == ("cpu",) else dev,
             mode="soft" if chosen == "soft" else mode, config=config)
         if outcome is None:
             return EXIT_OK  # not rank 0: rank 0 reports, its exit code is everyone's

@@ -235,6 +235,10 @@ class Batch:
             return self.records[i]
         return self.base
 
+    def __getitem__(self, i: int) -> ProgramInput:
+        """A Batch is a sequence of ProgramInputs: the input of program `i`."""
+        return self.program(i)
+
     def __iter__(self) -> Iterator[ProgramInput]:
         for i in range(len(self)):
             yield self.program(i)

@@ -25,7 +25,7 @@ class ProgramResult:
     """Final state of one program. Registers, output and memory are signed 32-bit ints."""
 
     index: int
-    status: str  # halted | fault | timeout
+    status: str  # halted | fault | timeout | running (stopped part-way by step)
     reason: str | None  # fault reason, else None
     pc: int
     cycles: int

@@ -9,9 +9,9 @@ The runs of a batch are listed in `segments`, each one program (an index into
 - --inputs FILE: the records in file order; a record that names a `program` runs
   that program, a record without one runs every PROGRAM in the order given.
 
-`MultiBatch` offers what `engine.run_batch` asks of an `inputs.Batch` (length,
-iteration, checks, the exact and native machines) plus one image per run, so the
-whole mixture runs as one batch on one engine. Memory is one size for all (the
+`MultiBatch` offers what `run.batch.run_batch` asks of an `inputs.Batch` (length,
+iteration, checks, `machine_args()` for any engine's machine) plus one image per run,
+so the whole mixture runs as one batch on one engine. Memory is one size for all (the
 largest program must fit in --mem-words). `slice_batch` cuts either kind of batch
 to the share of one rank (distributed.py).
 """
@@ -108,6 +108,13 @@ class MultiBatch:
         if not sweeps or any(s is None for s in sweeps) or len({s.reg for s in sweeps}) > 1:
             return None
         return sweeps[0].reg, [v for s in sweeps for v in s.values]
+
+    def __getitem__(self, i: int) -> ProgramInput:
+        """The input of run `i` (a MultiBatch is a sequence of ProgramInputs)."""
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        seg = bisect.bisect_right(self._starts, i) - 1
+        return self.segments[seg].batch.program(i - self._starts[seg])
 
     def __iter__(self) -> Iterator[ProgramInput]:
         for seg in self.segments:

@@ -1,6 +1,6 @@
 """One cycle of the torch engine: `cycle(state, tables) -> state`, for every program at once.
 
-A fixed, branch-free sequence of tensor ops, in the order of DESIGN.md: fetch the word
+A fixed, branch-free sequence of tensor ops: fetch the word
 at pc, slice its fields, look up what its opcode does, gather the operands, compute
 every value an instruction could write, every branch condition and every jump target,
 pick per program by opcode, decide the stop (halt, or a fault with ISA.md's priority),

@@ -114,7 +114,15 @@ class TritonMachine(NativeMachine):
 
         i32 = torch.int32
         self._out_cap = s.out.shape[1]  # the output buffer's words per program
-        self._t = {
+        try:
+            self._t = self._upload(t, i32, s)
+        except torch.OutOfMemoryError as exc:
+            raise self._oom(exc) from exc
+
+    def _upload(self, t, i32, s) -> dict:
+        import torch
+
+        return {
             "mem": t(s.mem, i32), "regs": t(s.regs, i32), "pc": t(s.pc, i32),
             "status": t(s.status, i32), "reason": t(s.reason, i32),
             "cycles": t(s.cycles, torch.int64), "out": t(_wide(s.out), i32),
@@ -163,8 +171,15 @@ class TritonMachine(NativeMachine):
         self.prepare()
         self._stale = self._mem_stale = True
         # kernels launch on the current CUDA device: make it the state's (cuda:N)
-        with torch.cuda.device(self.dev) if self.dev.type == "cuda" else nullcontext():
-            self._run(progress, None if cycles is None else max(0, int(cycles)))
+        try:
+            with torch.cuda.device(self.dev) if self.dev.type == "cuda" else nullcontext():
+                self._run(progress, None if cycles is None else max(0, int(cycles)))
+        except torch.OutOfMemoryError as exc:
+            raise self._oom(exc) from exc
+
+    def _oom(self, exc: BaseException) -> RunError:
+        return RunError(f"out of memory on {self.dev} for {self.batch:,} programs x "
+                        f"{self.config.mem_words} words (use a smaller batch or --mem-words)")
 
     def _run(self, progress: Progress | None, cycles: int | None) -> None:
         import torch
