@@ -146,3 +146,18 @@ def test_step_n_is_exactly_n_cycles_on_every_engine(name):
             mem_words=16, max_cycles=10**6, max_out=64, addressing="hard"))
     else:
         check_step_is_exact(name)
+
+
+@pytest.mark.parametrize("name", ["reference", "native", "torch", "soft"])
+def test_a_batch_is_the_inputs_sequence_the_contract_takes(name):
+    """`inputs` may be an inputs.Batch as it is (a sweep here, 5 programs)."""
+    from ncpu_cli.machine.inputs import ProgramInput, Sweep
+
+    if ENGINES[name].unavailable():
+        pytest.skip(f"engine {name} is not available here: {ENGINES[name].unavailable()}")
+    batch = Batch(ProgramInput(set={2: 18}), sweep=Sweep(1, range(12, 17)))
+    m = ENGINES[name].machine_class()(image("gcd"), MachineConfig(max_cycles=5000), batch)
+    m.prepare()
+    m.run()
+    outs = [r.out for r in m.results()]
+    assert outs == [[6], [1], [2], [3], [2]]  # gcd(12..16, 18)
