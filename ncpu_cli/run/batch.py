@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Iterator
 from ncpu_cli.errors import RunError
 from ncpu_cli.image import Image
 from ncpu_cli.machine.config import MachineConfig
+from ncpu_cli.machine.memory import available_bytes, format_bytes
 from ncpu_cli.machine.result import FAULT, HALTED, TIMEOUT, ProgramResult
 from ncpu_cli.run.engines import engine as registered
 
@@ -69,31 +70,6 @@ class Outcome:
         if self.summary["timeout"] or self.summary.get("running", 0):
             return TIMEOUT
         return HALTED
-
-
-def available_bytes(device: str) -> int | None:
-    """Free memory on `device` (None when unknown)."""
-    try:
-        if device.startswith("cuda"):
-            import torch
-
-            free, _total = torch.cuda.mem_get_info()
-            return int(free)
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, RuntimeError, AttributeError):
-        return None
-    return None
-
-
-def format_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if abs(n) < 1024 or unit == "PiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} PiB"  # pragma: no cover
 
 
 def check_fits(needed: int, batch: int, engine: str, device: str) -> None:

@@ -95,6 +95,8 @@ AUTO_REFERENCE_MAX = 1024
 # triton imports and TRITON_INTERPRET is off). Unmeasured until a GPU run (make
 # gpu-check): the kernel keeps every lane busy only with thousands of programs.
 AUTO_TRITON_MIN = 4096
+INTERPRET_ON = ("1", "true", "on", "yes")  # TRITON_INTERPRET values that mean "on", as
+# the Triton engine reads them (machine/exact/triton_engine.interpret_requested)
 
 
 def native_unavailable() -> str | None:
@@ -109,7 +111,7 @@ def triton_unavailable() -> str | None:
 
 def _auto_triton(device: str, batch_size: int) -> bool:
     return (device.startswith("cuda") and batch_size >= AUTO_TRITON_MIN
-            and os.environ.get("TRITON_INTERPRET", "0") in ("", "0")
+            and os.environ.get("TRITON_INTERPRET", "0").strip().lower() not in INTERPRET_ON
             and triton_unavailable() is None)
 
 

@@ -35,6 +35,7 @@ from ncpu_cli.machine.exact.state import ExactState, check_inputs, reset_state
 from ncpu_cli.machine.exact.step import run_cycles
 from ncpu_cli.machine.exact.tables import tables
 from ncpu_cli.machine.inputs import ProgramInput
+from ncpu_cli.machine.memory import available_bytes, format_bytes
 from ncpu_cli.machine.result import ProgramResult
 
 Progress = Callable[[int, int], None]  # (cycles done, programs still running)
@@ -44,28 +45,6 @@ CPU_CHUNK = 64  # cycles between "all stopped?" checks off CUDA (a check costs l
 CUDA_CHUNK = 256  # cycles per captured CUDA graph
 MAX_BATCH = 1 << 26  # programs per machine: a sanity bound
 _SCRATCH_BYTES = 1024  # per program: one cycle's temporaries (candidate rows, masks)
-
-
-def _human(nbytes: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if nbytes < 1024:
-            return f"{int(nbytes)} B" if unit == "B" else f"{nbytes:.1f} {unit}"
-        nbytes /= 1024
-    return f"{nbytes:.1f} TiB"
-
-
-def _available_bytes(dev: torch.device) -> int | None:
-    try:
-        if dev.type == "cuda":
-            free, _total = torch.cuda.mem_get_info(dev)
-            return int(free)
-        with open("/proc/meminfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, RuntimeError, ValueError):
-        return None
-    return None
 
 
 def _is_oom(exc: BaseException) -> bool:
@@ -124,18 +103,18 @@ class ExactMachine:
 
     def _check_memory(self) -> None:
         need = self.bytes_needed(self.batch, self.config, self.max_input)
-        have = _available_bytes(self.device)
+        have = available_bytes(str(self.device))
         if have is not None and need > have:
             raise RunError(
                 f"not enough memory on {self.device}: {self.batch} programs x {self.n} words need "
-                f"about {_human(need)}, {_human(have)} available (use a smaller batch or "
+                f"about {format_bytes(need)}, {format_bytes(have)} available (use a smaller batch or "
                 f"--mem-words)")
 
     def _oom(self, exc: BaseException) -> None:
         need = self.bytes_needed(self.batch, self.config, self.max_input)
         raise RunError(
             f"out of memory on {self.device}: {self.batch} programs x {self.n} words need about "
-            f"{_human(need)} (use a smaller batch or --mem-words)") from exc
+            f"{format_bytes(need)} (use a smaller batch or --mem-words)") from exc
 
     # -- running ----------------------------------------------------------------------
     def prepare(self) -> None:
