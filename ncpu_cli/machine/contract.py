@@ -5,6 +5,7 @@ the result methods of machines that keep one ProgramResult per program."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -58,19 +59,30 @@ def words_i32(values: Iterable[int]) -> np.ndarray:
 
 
 class ResultsByIndex:
-    """results / summary / first_faults for a machine that gives program i's result as
-    `self._result(i, with_mem)` (the reference and soft batches)."""
+    """results / summary / first_faults for a machine that keeps a result per program,
+    `self._result(i)` (the reference and soft batches); its memory only when the machine
+    was made with `with_mem=True`."""
 
     batch: int
+    with_mem: bool
 
-    def _result(self, i: int, with_mem: bool) -> ProgramResult:
+    def _result(self, i: int) -> ProgramResult:
         raise NotImplementedError
+
+    def _result_at(self, i: int, with_mem: bool) -> ProgramResult:
+        if not 0 <= i < self.batch:
+            raise IndexError(f"program index {i} outside 0..{self.batch - 1}")
+        if with_mem and not self.with_mem:
+            raise RunError(f"memory was not kept: make the {type(self).__name__} with "
+                           "with_mem=True")
+        r = self._result(i)
+        return r if with_mem or r.mem is None else replace(r, mem=None)
 
     def results(self, indices: Iterable[int] | None = None,
                 with_mem: bool = False) -> Iterator[ProgramResult]:
         """Results in index order (or of `indices`)."""
         for i in range(self.batch) if indices is None else indices:
-            yield self._result(int(i), with_mem)
+            yield self._result_at(int(i), with_mem)
 
     def summary(self) -> dict:
         return summarize(self.results())

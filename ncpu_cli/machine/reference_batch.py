@@ -94,18 +94,11 @@ class ReferenceBatch(ResultsByIndex):
                     m._exec(min(max(0, int(n)), self.config.max_cycles - m.cycles))  # noqa: SLF001
                 self._finish(i, m)
 
-    def _result(self, i: int, with_mem: bool) -> ProgramResult:
-        if not 0 <= i < self.batch:
-            raise IndexError(f"program index {i} outside 0..{self.batch - 1}")
-        if with_mem and not self.with_mem:
-            raise RunError("memory was not kept: make the ReferenceBatch with with_mem=True")
+    def _result(self, i: int) -> ProgramResult:
         r = self._done[i]
         if r is None:  # not run yet, or stepped part-way
             r = self._machine(i).result(index=i, with_mem=True)
-        if not with_mem and r.mem is not None:
-            r = ProgramResult(r.index, r.status, r.reason, r.pc, r.cycles, r.regs, r.out, r.eof)
         return r
-
 
 def run(images, config: MachineConfig, inputs: Sequence[ProgramInput], *,
         with_mem: bool = False, progress: Progress | None = None) -> list[ProgramResult]:

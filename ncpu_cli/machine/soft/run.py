@@ -133,19 +133,14 @@ class SoftBatch(ResultsByIndex):
                 m.advance(max(0, int(n)))
                 self._stepped.pop(start, None)
 
-    def _result(self, i: int, with_mem: bool) -> ProgramResult:
-        if not 0 <= i < self.batch:
-            raise IndexError(f"program index {i} outside 0..{self.batch - 1}")
-        if with_mem and not self.with_mem:
-            raise RunError("memory was not kept: make the SoftBatch with with_mem=True")
+    def _result(self, i: int) -> ProgramResult:
         r = self._done[i]
         if r is None:  # not run yet, or stepped part-way
             start = i - i % self.chunk
             if start not in self._stepped:
                 self._stepped[start] = self._report(start, self._machine(start), part_way=True)
             r = self._stepped[start][i - start]
-        return r if with_mem or r.mem is None else replace(r, mem=None)
-
+        return r
 
 def run(images: Image | Sequence[Image], config: MachineConfig,
         inputs: Sequence[ProgramInput], *, with_mem: bool = False,
