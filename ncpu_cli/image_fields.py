@@ -23,6 +23,7 @@ PLACE_RE = re.compile(r"(.+):([0-9]{1,9})\Z", re.S)
 HOLE_KEY_RE = re.compile(r"[a-z_][a-z0-9_]{0,31}\Z")
 KEYS = ("format", "version", "isa", "word_bits", "size", "entry", "symbols", "source_map",
         "segments", "holes", "end", "words")
+ROLES = ("rd", "ra", "rb", "imm", "target")  # the roles of an instruction hole's slots
 MAX_TEXT = 4096  # characters of a file name or hole text field
 
 
@@ -172,11 +173,60 @@ class Checker:
             for key, value in hole.items():
                 if not isinstance(key, str) or not HOLE_KEY_RE.match(key):
                     raise self.fail(f"hole {i}: {shown(key)} is not a field name")
-                self._hole_value(value, f"hole {i} {key}", nested=False)
+                if key != "slots":
+                    self._hole_value(value, f"hole {i} {key}", nested=False)
             if "address" not in hole:
                 raise self.fail(f"hole {i}: missing field 'address'")
             self.integer(hole["address"], f"hole {i} address", 0, max(size - 1, 0))
+            if "values" in hole:
+                self.registers(hole["values"], f"hole {i} values")
+            if hole.get("kind") == "instruction" or "slots" in hole:
+                self.instruction(hole, f"hole {i}")
         return holes
+
+    def registers(self, value: Any, what: str) -> None:
+        """A register set: a non-empty, strictly increasing list of register numbers."""
+        last = load_isa().registers - 1
+        if not isinstance(value, list) or not value:
+            raise self.fail(f"{what}: expected a non-empty list of register numbers")
+        for v in value:
+            self.integer(v, what, 0, last)
+        if any(a >= b for a, b in zip(value, value[1:])):
+            raise self.fail(f"{what}: register numbers must be sorted and unique")
+
+    def instruction(self, hole: dict, what: str) -> None:
+        """An instruction hole: `choices` (instructions or nop) and `slots` per role."""
+        if hole.get("kind") != "instruction":
+            raise self.fail(f"{what}: 'slots' belongs to kind 'instruction' only")
+        isa = load_isa()
+        choices = hole.get("choices")
+        if not isinstance(choices, list) or not choices:
+            raise self.fail(f"{what}: expected 'choices', a non-empty list of mnemonics")
+        for name in choices:
+            op = isa.by_name.get(name) if isinstance(name, str) else None
+            if name != "nop" and (op is None or op.cls == "halt"):
+                raise self.fail(f"{what} choices: {shown(name)} is not an instruction"
+                                " (any but halt) or nop")
+        slots = hole.get("slots")
+        if not isinstance(slots, dict):
+            raise self.fail(f"{what}: expected 'slots', a mapping of roles (rd ra rb imm target)")
+        for role, slot in slots.items():
+            where = f"{what} slot {shown(role)}"
+            if role not in ROLES:
+                raise self.fail(f"{where}: not a role (rd ra rb imm target)")
+            if not isinstance(slot, dict):
+                raise self.fail(f"{where}: expected a mapping (values, lo and hi, or fixed)")
+            forms = tuple(sorted(slot))
+            if forms == ("fixed",):
+                self.integer(slot["fixed"], where, -(1 << 31), (1 << 32) - 1)
+            elif forms == ("values",) and role in ("rd", "ra", "rb"):
+                self.registers(slot["values"], f"{where} values")
+            elif forms == ("hi", "lo") and role in ("imm", "target"):
+                lo = self.integer(slot["lo"], f"{where} lo", -(1 << 31), (1 << 32) - 1)
+                self.integer(slot["hi"], f"{where} hi", lo, (1 << 32) - 1)
+            else:
+                want = "values" if role in ("rd", "ra", "rb") else "lo and hi"
+                raise self.fail(f"{where}: expected exactly {want}, or fixed")
 
     def _hole_value(self, value: Any, what: str, nested: bool) -> None:
         if isinstance(value, list) and not nested:

@@ -60,12 +60,16 @@ class Paren:
 
 @dataclass(slots=True)
 class Hole:
-    """`??` or `??[lo:hi]`: a value `ncpu fit` chooses."""
+    """`??` or `??[lo:hi]`: a value `ncpu fit` chooses; `??{r1,r4-r7}` a register
+    from a set (`regs` as written; `values` the sorted register numbers once checked,
+    () when the set had an error)."""
 
     lo: Expr | None
     hi: Expr | None
     col: int
     end: int
+    regs: list | None = None
+    values: tuple[int, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -103,6 +107,7 @@ class Stmt:
     """One source line: `[label:] [mnemonic operands]`.
 
     `choices` is set for a mnemonic hole `?{add,sub}` (then `mnemonic` is the first).
+    `raw` is the text after `.holes` (read by asm/holes.py), starting at column `raw_col`.
     """
 
     file: str
@@ -114,6 +119,8 @@ class Stmt:
     mn_end: int = 0
     operands: list = field(default_factory=list)
     choices: list[Name] | None = None
+    raw: str | None = None
+    raw_col: int = 0
 
 
 def span_of(stmt: Stmt, node: object) -> Span:

@@ -11,7 +11,10 @@ from ncpu_cli.errors import Diagnostic, Span
 from ncpu_cli.isa import MAX_MEM_WORDS, Isa, Op, Pseudo, load_isa
 
 MAX_WORDS = MAX_MEM_WORDS  # the largest memory (ISA.md)
-DIRECTIVES = (".org", ".word", ".zero", ".string", ".equ", ".entry", ".include")
+DIRECTIVES = (".org", ".word", ".zero", ".string", ".equ", ".entry", ".include", ".holes",
+              ".rept", ".endr")
+HOLE_REGS = tuple(range(16))  # `.holes regs` default: r0..r15 (isa/holes.md)
+HOLE_IMM = (-16, 16)  # `.holes imm` default
 
 
 def registers(isa: Isa) -> dict[str, int]:
@@ -68,6 +71,14 @@ class Ctx:
     all_names: set[str] = field(default_factory=set)  # every label/.equ defined anywhere
     scope: str = ""
     fatal: bool = False  # a file was not read to its end: skip the later passes
+    # sketch state while expanding (asm/holes.py, asm/rept.py)
+    hole_regs: tuple[int, ...] = HOLE_REGS  # candidates of instruction-hole registers
+    hole_imm: tuple[int, int] = HOLE_IMM  # candidates of instruction-hole immediates
+    early: dict[str, int] = field(default_factory=dict)  # `.equ` values known while expanding
+    rept_depth: int = 0  # `.rept` blocks open around the statement being expanded
+    rept_lines: int = 0  # statements expanded inside `.rept` blocks so far
+    rept_over: bool = False  # the expansion limit was hit: stop repeating
+    rept_head: Stmt | None = None  # the outermost `.rept` being expanded
 
     def __post_init__(self) -> None:
         self.regs = registers(self.isa)

@@ -9,6 +9,7 @@ token's exact span in the source line (`??` is 2 long, `??[0:15]` 8,
 
 from __future__ import annotations
 
+from ncpu_cli.asm import ihole
 from ncpu_cli.asm.ast import Hole, Stmt
 from ncpu_cli.asm.context import Ctx
 from ncpu_cli.asm.items import DATA_KINDS, Item
@@ -36,6 +37,9 @@ def encode(ctx: Ctx, items: list[Item], owner: dict[int, Stmt], entry: int | Non
                     value = 0
                 words[addr + i] = value & MASK32
             continue
+        if it.kind == "ihole":  # an instruction hole: word 0, one table entry
+            holes.append(ihole.entry(it.stmt, addr, out[0], size))
+            continue
         for i, f in enumerate(out):
             words[addr + i] = _word(isa, f, addr + i, holes, op_mask)
     symbols = dict(ctx.labels)
@@ -44,9 +48,15 @@ def encode(ctx: Ctx, items: list[Item], owner: dict[int, Stmt], entry: int | Non
 
 
 def in_source_order(ctx: Ctx, holes: list[dict]) -> list[dict]:
-    """Holes sorted (stably) by file, line and column, each with its `index`."""
+    """Holes sorted by file, line, address and column, each with its `index`.
+
+    Within a line, address before column: the copies of a `.rept` line share its
+    columns, so each copy's holes stay together, in address order."""
     order = {name: i for i, name in enumerate(ctx.sources)}
-    ranked = sorted(holes, key=lambda h: (order.get(h["file"], len(order)), h["line"], h["col"]))
+    ranked = sorted(
+        holes,
+        key=lambda h: (order.get(h["file"], len(order)), h["line"], h["address"], h["col"]),
+    )
     return [{"index": i, **h} for i, h in enumerate(ranked)]
 
 
@@ -81,11 +91,13 @@ def _word(isa, f: Fields, address: int, holes: list[dict], op_mask: int) -> int:
 
 
 def _hole(stmt: Stmt, node: Hole, address: int, kind: str, field: str, **extra: int) -> dict:
+    values = {"values": list(node.values)} if node.values else {}
     return {
         "address": address,
         "kind": kind,
         "field": field,
         **extra,
+        **values,
         "file": stmt.file,
         "line": stmt.line,
         "col": node.col,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ncpu_cli.asm import holes, rept
 from ncpu_cli.asm import operands as chk
 from ncpu_cli.asm.ast import (
     Binary,
@@ -38,14 +39,31 @@ MAX_INCLUDE_DEPTH = 32
 def expand(ctx: Ctx, stmts: list[Stmt], items: list[Item], stack: list[Path], here: Path) -> None:
     """Append the items of `stmts`; `here` is the folder `.include` paths start from."""
     ops, pseudos = ctx.ops, ctx.pseudos
-    for stmt in stmts:
+    i, n = 0, len(stmts)
+    while i < n:
+        stmt = stmts[i]
+        i += 1
+        if ctx.rept_depth and not rept.count_line(ctx):
+            return
         if stmt.label is not None:
-            _label(ctx, stmt, items)
+            if ctx.rept_depth:
+                rept.inside_label(ctx, stmt)
+            else:
+                _label(ctx, stmt, items)
         mn = stmt.mnemonic
         if mn is None:
             continue
         if stmt.choices is not None:
-            _mnemonic_hole(ctx, stmt, items)
+            if holes.is_instruction_hole(ctx, stmt):
+                holes.instruction_hole(ctx, stmt, items)
+            else:
+                _mnemonic_hole(ctx, stmt, items)
+        elif mn == ".rept":
+            i = rept.block(ctx, stmts, i - 1, lambda body: expand(ctx, body, items, stack, here))
+        elif mn == ".endr":
+            rept.stray_endr(ctx, stmt)
+        elif mn == ".holes":
+            holes.holes_directive(ctx, stmt)
         elif mn in pseudos:
             _pseudo(ctx, stmt, items)
         elif mn in ops:
@@ -250,6 +268,8 @@ def _equ(ctx: Ctx, stmt: Stmt, items: list[Item]) -> None:
         return
     full = ctx.full_name(name.name, ctx.scope)
     value = chk.value(ctx, stmt, expr, "imm") if _no_hole(ctx, stmt, ".equ", [expr]) else chk.BAD
+    if value is not chk.BAD:
+        rept.remember_equ(ctx, full, value)
     ctx.all_names.add(full)
     items.append(
         Item("equ", stmt, ctx.scope, ".equ", None, None if value is chk.BAD else [name, value])

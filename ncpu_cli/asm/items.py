@@ -9,6 +9,7 @@ from ncpu_cli.isa import Op
 
 # kind    args                                  size
 # op      checked operands (operands.check)     1
+# ihole   [IHole] (asm/holes.py); out [data]     1 (word 0; one `instruction` hole)
 # li      [rd, value_expr]                      1 or 2, chosen at layout
 # word    [expr, ...]                           len(args)
 # string  [code, ...]                           len(args) + 1

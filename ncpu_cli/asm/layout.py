@@ -24,7 +24,7 @@ def layout(ctx: Ctx, items: list[Item]) -> dict[int, Stmt]:
     for it in items:
         kind = it.kind
         ctx.scope = it.scope
-        if kind == "op":
+        if kind == "op" or kind == "ihole":
             size = 1
         elif kind == "label":
             _define(ctx, it, it.args[0], it.args[1], pc, ctx.labels)  # type: ignore[index]

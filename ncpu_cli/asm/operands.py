@@ -76,10 +76,58 @@ def register(ctx: Ctx, stmt: Stmt, node: object, quiet: bool = False) -> object:
             ctx.error_at(stmt, node, _unknown_register(ctx, node.name))  # type: ignore[attr-defined]
         return BAD
     if t is Hole:
-        return node if quiet or hole(ctx, stmt, node) else 0  # type: ignore[arg-type]
+        if not (quiet or hole(ctx, stmt, node)):  # type: ignore[arg-type]
+            return 0
+        if node.regs is not None and not register_set(ctx, stmt, node, quiet):  # type: ignore[attr-defined]
+            return BAD
+        return node
     if not quiet:
         ctx.error_at(stmt, node, f"expected a register, got {describe(node)}")
     return BAD
+
+
+def register_set(ctx: Ctx, stmt: Stmt, node: Hole, quiet: bool = False) -> tuple[int, ...]:
+    """The sorted register numbers of `??{r1,r4-r7}` (cached on the node); () after an error."""
+    if node.values is not None:
+        return node.values
+    found: set[int] = set()
+    ok = True
+    for item in node.regs or ():
+        if type(item) is Binary and item.op == "-":
+            lo, hi = (_set_register(ctx, stmt, x, quiet) for x in (item.left, item.right))
+            if lo is None or hi is None:
+                ok = False
+            elif lo > hi:
+                ok = False
+                if not quiet:
+                    ctx.error_at(stmt, item, f"bad register range `{item.left.name}-"  # type: ignore[attr-defined]
+                                 f"{item.right.name}`: the first must not be above the last")  # type: ignore[attr-defined]
+            else:
+                found.update(range(lo, hi + 1))
+        else:
+            n = _set_register(ctx, stmt, item, quiet)
+            ok = ok and n is not None
+            if n is not None:
+                found.add(n)
+    if not node.regs and not quiet:
+        ctx.error_at(stmt, node, "empty register set `??{}`: name at least one register")
+    node.values = tuple(sorted(found)) if ok and node.regs else ()
+    return node.values
+
+
+def _set_register(ctx: Ctx, stmt: Stmt, item: object, quiet: bool) -> int | None:
+    if type(item) is Name:
+        n = ctx.regs.get(item.name.lower())  # type: ignore[attr-defined]
+        if n is None and not quiet:
+            ctx.error_at(stmt, item, _unknown_register(ctx, item.name))  # type: ignore[attr-defined]
+        return n
+    if not quiet:
+        ctx.error_at(stmt, item, f"expected a register or a range `r0-r7` in `??{{...}}`,"
+                     f" got {describe(item)}")
+    return None
+
+
+SUBSET_AS_VALUE = "a register set `??{...}` can't stand where a value does (it holds registers)"
 
 
 def _unknown_register(ctx: Ctx, name: str) -> str:
@@ -106,6 +154,10 @@ def value(ctx: Ctx, stmt: Stmt, node: object, kind: str, quiet: bool = False) ->
             return BAD
         return node
     if t is Hole:
+        if node.regs is not None:  # type: ignore[attr-defined]
+            if not quiet:
+                ctx.error_at(stmt, node, SUBSET_AS_VALUE)
+            return BAD
         return node if quiet or hole(ctx, stmt, node) else Num(0, node.col, node.end)  # type: ignore[attr-defined]
     if not quiet:
         want = "a target label or address" if kind == "target" else "a number or expression"

@@ -99,6 +99,13 @@ class _Builder(Transformer):
             names,
         )
 
+    def holes_line(self, c: list) -> Stmt:
+        """`.holes KIND ...`: one token; asm/holes.py reads the text after `.holes`."""
+        t = c[0]
+        text = str(t)
+        return Stmt(self.file, t.line + self.line0, None, ".holes", text[:6], t.column,
+                    t.column + 6, [], raw=text[6:], raw_col=t.column + 6)
+
     def operands(self, c: list) -> list:
         return c
 
@@ -112,6 +119,11 @@ class _Builder(Transformer):
         if len(c) == 1:
             return Hole(None, None, t.column, t.end_column)
         return Hole(c[1], c[2], t.column, c[3].end_column)
+
+    def regset(self, c: list) -> Hole:
+        """`??{r1,r4-r7}`: the items stay expressions; operands.register checks them."""
+        t, close = c[0], c[-1]
+        return Hole(None, None, t.column, close.end_column, regs=list(c[1:-1]))
 
     def string(self, c: list) -> Str:
         t = c[0]

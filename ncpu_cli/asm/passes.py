@@ -18,6 +18,7 @@ from pathlib import Path
 from ncpu_cli.asm.context import MAX_WORDS, Ctx
 from ncpu_cli.asm.encode import encode
 from ncpu_cli.asm.expand import expand
+from ncpu_cli.asm.ihole import resolve_iholes
 from ncpu_cli.asm.items import Item
 from ncpu_cli.asm.layout import layout
 from ncpu_cli.asm.parser import gave_up, parse
@@ -54,6 +55,7 @@ def run(
         raise AsmError(sorted_diagnostics(ctx), ctx.sources)
     owner = layout(ctx, items)  # 3
     entry = resolve(ctx, items)  # 4
+    resolve_iholes(ctx, items)
     image = encode(ctx, items, owner, entry)  # 5
 
     if not ctx.diags and not owner:
@@ -66,8 +68,15 @@ def run(
 def sorted_diagnostics(ctx: Ctx) -> list:
     """In source order: by file (first seen first), then line and column."""
     order = {name: i for i, name in enumerate(ctx.sources)}
+    seen: set = set()
+    unique = []
+    for d in ctx.diags:  # a line repeated by `.rept` reports its error once
+        key = (d.span, d.message, d.severity)
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
     return sorted(
-        ctx.diags, key=lambda d: (order.get(d.span.file, len(order)), d.span.line, d.span.col)
+        unique, key=lambda d: (order.get(d.span.file, len(order)), d.span.line, d.span.col)
     )
 
 

@@ -142,7 +142,10 @@ def _hole_range(
     default: tuple[int, int] | None = None,
     what: str = "the field's range",
 ) -> tuple | None:
-    """`(hole, lo, hi)`: `??` takes `default` (else lo..hi), `??[a:b]` must lie in lo..hi."""
+    """`(hole, lo, hi)`: `??` takes `default` (else lo..hi), `??[a:b]` must lie in lo..hi;
+    a register set `??{...}` its lowest and highest (its `values` go in the table)."""
+    if node.values:
+        return (node, node.values[0], node.values[-1])
     if node.lo is None:
         return (node, *(default or (lo, hi)))
     a, b = value_of(ctx, stmt, node.lo), value_of(ctx, stmt, node.hi)

@@ -182,6 +182,8 @@ def asm_command(
     if as_json:
         summary = {"source": "<stdin>" if src == "-" else src, "words": image.size,
                    "entry": image.entry, "format": fmt.value, "output": str(out)}
+        if image.holes:  # --keep-holes: the hole table (isa/holes.md)
+            summary["holes"] = image.holes
         _write_stdout(json.dumps(summary) + "\n")
     elif not quiet:
         name = "<stdin>" if src == "-" else src
