@@ -59,9 +59,10 @@ def default_loss(run: SoftRun, examples: Sequence[Example]) -> Tensor:
     width = run.out.shape[-1]
     for e, ex in enumerate(examples):
         want = ex.expect
-        ok_mass = run.halted[:, e] if want.status == HALTED else (
-            run.faulted[:, e] if want.status == FAULT else run.running[:, e])
-        total = total + STATUS_WEIGHT * (1 - ok_mass)
+        if want.status is not None:  # None: any final status
+            ok_mass = run.halted[:, e] if want.status == HALTED else (
+                run.faulted[:, e] if want.status == FAULT else run.running[:, e])
+            total = total + STATUS_WEIGHT * (1 - ok_mass)
         for reg, value in want.regs.items():
             total = total + rho(run.regs[:, e, reg] - to_signed(value))
         for addr, value in want.mem.items():

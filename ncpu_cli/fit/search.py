@@ -6,6 +6,11 @@ on the exact machine over the examples, checks every filling that passes them al
 on the holdout, remembers the best one so far (most examples passed, then the
 smallest distance) and reports the first that passes everything.  So nothing a
 method believes counts until the exact machine agrees.
+
+When the spec states the intended function (a reference, or inputs), "everything"
+includes verification (CEGIS): a filling that passes every example and holdout is run
+against the reference on `verify` fresh inputs; a counterexample joins
+``tracker.examples`` (methods re-read it), the filling is rejected and the search goes on.
 """
 
 from __future__ import annotations
@@ -19,7 +24,11 @@ import numpy as np
 from ncpu_cli.fit.check import Checker, Scores
 from ncpu_cli.fit.options import FitOptions
 from ncpu_cli.fit.sketch import Sketch
-from ncpu_cli.fit.spec import FitSpec
+from ncpu_cli.fit.spec import Example, FitSpec
+from ncpu_cli.fit.verify import Verifier, verify_count
+from ncpu_cli.isa import to_signed
+
+MAX_NOTES = 20  # counterexample notes kept (the count goes on)
 
 
 @dataclass
@@ -53,6 +62,20 @@ class Tracker:
         self.steps = 0
         self._seen_holdout: set[bytes] = set()
         self.stop_any: Callable[[bool], bool] | None = None  # torchrun: any rank stops
+        self.examples: list[Example] = list(spec.examples)  # grows by counterexamples
+        self.counterexamples = 0
+        self.verified = 0  # fresh inputs the solution passed
+        self.proved: bool | None = None  # a method that proves equivalence sets it
+        self.proved_unsolvable = False  # a method that proves no filling works sets it
+        self.method_times: dict | None = None
+        self.notes: list[str] = []
+        self.verify = verify_count(spec, options)
+        self.verifier: Verifier | None = None
+        if self.verify > 0 and (spec.reference is not None or spec.inputs is not None):
+            self.verifier = Verifier(spec, sketch, checker, seed=options.seed)
+        elif self.verify > 0:
+            self.verify = 0
+            self.notes.append("verify: not done: the spec has neither a reference nor inputs")
 
     @property
     def elapsed(self) -> float:
@@ -71,11 +94,13 @@ class Tracker:
 
     def offer(self, proposed: np.ndarray, loss: float | None = None
               ) -> tuple[np.ndarray | None, Scores]:
-        """Check `proposed` (P, H): the first filling that passes every example and holdout
-        (or None), and the scores of `proposed` on the examples (in its order)."""
+        """Check `proposed` (P, H): the first filling that passes every example, holdout and
+        verification (or None), and the scores of `proposed` on the examples (in its order;
+        `tracker.examples` as they were before this call)."""
         fillings, inverse = np.unique(np.atleast_2d(proposed), axis=0, return_inverse=True)
         self.steps += 1
-        sc = self.checker.score(fillings, self.spec.examples)
+        examples = list(self.examples)  # (E,) this call's examples
+        sc = self.checker.score(fillings, examples)
         self.candidates += len(fillings)
         count = sc.count
         order = np.lexsort((sc.distance, -count))  # most passed, then nearest
@@ -84,23 +109,59 @@ class Tracker:
         if key > self.best_key:
             self.best_key, self.best = key, fillings[top].copy()
             self.best_holdout = 0
-        full = np.flatnonzero(count == len(self.spec.examples))
+        full = np.flatnonzero(count == len(examples))
         fresh = [i for i in full if fillings[i].tobytes() not in self._seen_holdout]
         self._seen_holdout.update(fillings[i].tobytes() for i in fresh)
         found = None
         if fresh:
             held = self.holdout_counts(fillings[fresh])  # (F,)
             j = int(np.argmax(held))
-            if key[0] == len(self.spec.examples) and held[j] > self.best_holdout:
+            if key[0] == len(examples) and held[j] > self.best_holdout:
                 self.best, self.best_holdout = fillings[fresh[j]].copy(), int(held[j])
                 self.best_key = (key[0], -float(sc.distance[fresh[j]]))
-            if held[j] == len(self.spec.holdout):
-                found = self.solution = fillings[fresh[j]].copy()
+            passing = [fresh[i] for i in np.flatnonzero(held == len(self.spec.holdout))]
+            found = self._first_verified(fillings[passing])
+            if found is not None:
+                self.solution = found.copy()
         if self.report is not None:
-            self.report(Progress(self.steps, loss, self.best_key[0], len(self.spec.examples),
+            self.report(Progress(self.steps, loss, self.best_key[0], len(self.examples),
                                  len(full), self.candidates))
         inverse = inverse.reshape(-1)
         return found, Scores(sc.passed[inverse], sc.distance[inverse])
+
+    def _first_verified(self, fillings: np.ndarray) -> np.ndarray | None:
+        """The first of `fillings` (F, H) (each passing every example and holdout) that
+        passes verification; each one rejected adds its counterexample, and the rest must
+        pass it before they are verified."""
+        while len(fillings):
+            first = fillings[0]
+            if self.verifier is None:
+                return first
+            passed, cex = self.verifier.check(first, self.verify)
+            if cex is None:
+                self.verified = passed
+                return first
+            self._add_counterexample(cex)
+            rest = fillings[1:]
+            if len(rest):
+                rest = rest[self.checker.score(rest, [cex]).passed[:, 0]]
+            fillings = rest
+        return None
+
+    def _add_counterexample(self, cex: Example) -> None:
+        self.examples.append(cex)
+        self.counterexamples += 1
+        if len(self.notes) < MAX_NOTES:
+            inp = cex.inp
+            parts = [f"r{r} = {to_signed(v)}" for r, v in sorted(inp.set.items())]
+            parts += [f"input {[to_signed(v) for v in inp.input]}"] if inp.input else []
+            parts += [f"mem[{a}] = {to_signed(v)}" for a, v in sorted(inp.mem.items())]
+            self.notes.append(f"verify: counterexample {self.counterexamples}: "
+                              f"{', '.join(parts) or 'the reset state'}")
+        if self.best is not None:  # the best so far, scored on the grown examples
+            sc = self.checker.score(self.best[None, :], self.examples)
+            self.best_key = (int(sc.count[0]), -float(sc.distance[0]))
+            self.best_holdout = 0
 
     def holdout_counts(self, fillings: np.ndarray) -> np.ndarray:
         """(F,) holdout examples passed by each of `fillings` (F, H)."""
@@ -128,11 +189,18 @@ class FitResult:
     candidates: int = 0  # fillings checked on the exact machine
     space: int = 0  # number of fillings of the sketch
     values: list = field(default_factory=list)  # the best filling, one value per hole
+    verified: int = 0  # fresh inputs the solution passed against the reference
+    counterexamples: int = 0  # inputs verification found wrong (they joined the examples)
+    proved: bool | None = None  # equivalent to the reference on every input (None: not tried)
+    proved_unsolvable: bool = False  # no filling of the sketch meets the spec
+    method_times: dict | None = None  # portfolio: seconds per method
+    notes: list = field(default_factory=list)  # what a user should know (strings)
 
     def to_json(self) -> dict:
         keys = ("solved", "method", "program", "holes", "examples_passed", "examples_total",
                 "holdout_passed", "holdout_total", "steps", "restarts", "seconds", "seed",
-                "candidates", "space")
+                "candidates", "space", "verified", "counterexamples", "proved",
+                "proved_unsolvable", "method_times", "notes")
         out = {k: getattr(self, k) for k in keys}
         out["seconds"] = round(self.seconds, 3)
         out["space"] = str(self.space) if self.space >= 2**53 else self.space
@@ -151,5 +219,25 @@ def combine(results: list[FitResult]) -> FitResult:
     out.steps = max(r.steps for r in results)
     out.seconds = max(r.seconds for r in results)
     out.seed = results[0].seed
+    out.counterexamples = sum(r.counterexamples for r in results)
+    out.proved_unsolvable = any(r.proved_unsolvable for r in results) and not solved
+    out.notes = [n for r in results for n in r.notes]
     return out
+
+
+def result_fields(tracker: Tracker) -> dict:
+    """The FitResult fields a tracker decides beyond the solution itself: the examples
+    (with counterexamples) passed and in all, verification, proofs and notes."""
+    solved = tracker.solution is not None
+    total = len(tracker.examples)
+    return {
+        "examples_passed": total if solved else max(0, tracker.best_key[0]),
+        "examples_total": total,
+        "verified": tracker.verified if solved else 0,
+        "counterexamples": tracker.counterexamples,
+        "proved": tracker.proved,
+        "proved_unsolvable": bool(tracker.proved_unsolvable) and not solved,
+        "method_times": tracker.method_times,
+        "notes": list(tracker.notes),
+    }
 

@@ -12,17 +12,39 @@ examples:                # at least one
 holdout: [...]           # same form; never in the loss, must pass before "solved"
 ```
 Values are ints (negative allowed) wrapped to 32 bits like `.word`.
+
+A spec may also state the intended function (``spec_inputs.py``):
+```yaml
+reference: naive.s       # or `reference_source: |`; an ncpu32 program, loops allowed
+reference_max_cycles: 100000   # default 1,000,000
+inputs: {r1: [edges, any32], input: ["0:9"], mem: {40: "0:255"}}   # how inputs are drawn
+check: {regs: [r2], out: false, mem: [41], status: true}   # what must equal the reference
+examples: 32             # drawn: 32 plus the edge sweep (seeded); or a list whose
+                         #   `expect` may be left out (the reference computes it)
+holdout: 16              # likewise
+verify: 10000            # fresh inputs a solution must pass (default 10,000 with a reference)
+```
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ncpu_cli.errors import FitError, RunError
+from ncpu_cli.fit.spec_inputs import (
+    NEW_KEYS,
+    example_sets,
+    parse_check,
+    parse_inputs,
+    parse_reference,
+    parse_verify,
+)
+from ncpu_cli.fit.spec_types import Check, Example, Expect, FitSpec, Reference  # noqa: F401
 from ncpu_cli.machine.config import DEFAULT_MEM_WORDS, check_mem_words
 from ncpu_cli.machine.inputs import ProgramInput, check_word, parse_register
 from ncpu_cli.machine.result import FAULT, HALTED, TIMEOUT
@@ -30,46 +52,28 @@ from ncpu_cli.machine.result import FAULT, HALTED, TIMEOUT
 DEFAULT_FIT_CYCLES = 10_000
 MAX_FIT_CYCLES = 1_000_000
 STATUSES = (HALTED, FAULT, TIMEOUT)
-SPEC_KEYS = {"sketch", "source", "mem_words", "max_cycles", "examples", "holdout"}
+SPEC_KEYS = {"sketch", "source", "mem_words", "max_cycles", "examples", "holdout"} | NEW_KEYS
 EXAMPLE_KEYS = {"set", "input", "mem", "expect"}
 EXPECT_KEYS = {"out", "regs", "mem", "status"}
 
 
-@dataclass(frozen=True)
-class Expect:
-    """What one example must end with; words are 32-bit (0..2^32-1)."""
-
-    out: tuple[int, ...] | None = None  # the whole output stream
-    regs: dict[int, int] = field(default_factory=dict)
-    mem: dict[int, int] = field(default_factory=dict)
-    status: str = HALTED
+class _Loader(yaml.SafeLoader):
+    """YAML without base-60 numbers: `r1: 1:30` is the string "1:30" (a range), not 90."""
 
 
-@dataclass(frozen=True)
-class Example:
-    inp: ProgramInput
-    expect: Expect
+def _no_base60(rx: re.Pattern) -> re.Pattern:
+    """`rx` without its base-60 alternatives (the lines with `(?::`)."""
+    text = "\n".join(alt for alt in rx.pattern.split("\n") if "(?::" not in alt)
+    return re.compile(text if text.endswith(")$") else text + ")$", rx.flags)
 
 
-@dataclass(frozen=True)
-class FitSpec:
-    source: str  # the sketch's text
-    sketch_name: str  # its file name (for messages), or "<spec>" when inline
-    sketch_path: Path | None  # the sketch file (None: inline `source:`)
-    mem_words: int
-    max_cycles: int
-    examples: tuple[Example, ...]
-    holdout: tuple[Example, ...] = ()
-    name: str = "spec"
-    base_dir: Path = Path(".")  # the spec's folder: an inline source's `.include`s start here
-
-    @property
-    def include_dir(self) -> Path:
-        """Where the sketch's `.include` paths start: the sketch file's folder, or the spec's."""
-        return self.sketch_path.parent if self.sketch_path is not None else self.base_dir
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, _no_base60(rx) if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+          else rx) for tag, rx in rs]
+    for ch, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
-def load_spec(path: str | Path) -> FitSpec:
+def load_spec(path: str | Path, *, seed: int = 0) -> FitSpec:
     """Read and check a spec file; FitError with the file name on any problem."""
     path = Path(path)
     try:
@@ -78,23 +82,25 @@ def load_spec(path: str | Path) -> FitSpec:
         raise FitError(f"{path}: no such spec file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FitError(f"{path}: cannot read the spec ({exc})") from None
-    return parse_spec(text, name=str(path), base=path.parent)
+    return parse_spec(text, name=str(path), base=path.parent, seed=seed)
 
 
-def parse_spec(text: str, *, name: str = "<spec>", base: str | Path = ".") -> FitSpec:
+def parse_spec(text: str, *, name: str = "<spec>", base: str | Path = ".",
+               seed: int = 0) -> FitSpec:
+    """A spec from its YAML text; `seed` draws the examples a spec gives as a number."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise FitError(f"{name}{where}: the spec is not valid YAML ({problem})") from None
-    return _Checker(name, Path(base)).spec(data)
+    return _Checker(name, Path(base), seed).spec(data)
 
 
 class _Checker:
-    def __init__(self, name: str, base: Path):
-        self.name, self.base = name, base
+    def __init__(self, name: str, base: Path, seed: int = 0):
+        self.name, self.base, self.seed = name, base, seed
 
     def fail(self, where: str, message: str) -> FitError:
         return FitError(f"{self.name}: {where}: {message}" if where else f"{self.name}: {message}")
@@ -114,13 +120,18 @@ class _Checker:
         max_cycles = self.number(data.get("max_cycles", DEFAULT_FIT_CYCLES), "max_cycles")
         if not 1 <= max_cycles <= MAX_FIT_CYCLES:
             raise self.fail("max_cycles", f"{max_cycles} outside 1..{MAX_FIT_CYCLES}")
-        if "examples" not in data or data["examples"] in (None, []):
-            raise self.fail("examples", "the spec has no examples (at least one is needed)")
-        examples = self.examples(data["examples"], "examples", mem_words)
-        holdout = self.examples(data.get("holdout") or [], "holdout", mem_words)
+        ref = parse_reference(self, data, mem_words)
+        if "check" in data and ref is None:
+            raise self.fail("check", "compares a candidate with the reference: give "
+                                     "`reference: FILE.s` or `reference_source: |`")
+        check = parse_check(self, data.get("check"), mem_words)
+        space = parse_inputs(self, data["inputs"], mem_words) if "inputs" in data else None
+        verify = parse_verify(self, data.get("verify"))
+        examples, holdout, space = example_sets(self, data, mem_words, ref, check, space,
+                                                self.seed)
         stem = Path(self.name).stem if self.name != "<spec>" else "spec"
-        return FitSpec(source, sketch_name, sketch_path, mem_words, max_cycles,
-                       tuple(examples), tuple(holdout), stem, self.base)
+        return FitSpec(source, sketch_name, sketch_path, mem_words, max_cycles, examples,
+                       holdout, stem, self.base, ref, space, check, verify, self.seed)
 
     def sketch(self, data: dict) -> tuple[str, str, Path | None]:
         if ("sketch" in data) == ("source" in data):
@@ -179,12 +190,10 @@ class _Checker:
             out[addr] = self.word(value, f"{where}.{addr}")
         return out
 
-    def examples(self, raw: Any, where: str, mem_words: int) -> list[Example]:
-        if not isinstance(raw, list):
-            raise self.fail(where, "expected a list of examples")
-        return [self.example(item, f"{where}[{i}]", mem_words) for i, item in enumerate(raw)]
-
-    def example(self, raw: Any, where: str, mem_words: int) -> Example:
+    def example(self, raw: Any, where: str, mem_words: int, computed: bool = False
+                ) -> tuple[ProgramInput, Expect | None]:
+        """An example's input and expect; with `computed` (a reference), a left-out
+        `expect` is None: the reference computes it."""
         raw = self.mapping(raw, where)
         unknown = sorted(set(map(str, raw)) - EXAMPLE_KEYS)
         if unknown:
@@ -198,6 +207,8 @@ class _Checker:
             input=tuple(self.word(v, f"{where}.input") for v in stream),
             mem=self.cells(raw.get("mem"), f"{where}.mem", mem_words),
         )
+        if computed and raw.get("expect") is None:
+            return inp, None
         exp = self.mapping(raw.get("expect"), f"{where}.expect")
         unknown = sorted(set(map(str, exp)) - EXPECT_KEYS)
         if unknown:
@@ -217,4 +228,35 @@ class _Checker:
             mem=self.cells(exp.get("mem"), f"{where}.expect.mem", mem_words),
             status=status,
         )
-        return Example(inp, expect)
+        return inp, expect
+
+
+def load_like(reference_path: str | Path, sketch_path: str | Path, args=("r1",),
+              results=("r1",), *, mem_words: int = DEFAULT_MEM_WORDS,
+              max_cycles: int = DEFAULT_FIT_CYCLES, reference_max_cycles: int | None = None,
+              examples: int = 16, holdout: int = 0, verify: int | None = None,
+              seed: int = 0) -> FitSpec:
+    """The spec of `ncpu fit --like PROG.s SKETCH.s` (superoptimisation): SKETCH's shape,
+    PROG's function. Inputs: the `args` registers, drawn from [edges, any32]; a candidate
+    must halt with the `results` registers equal to PROG's. `examples` are drawn (plus the
+    edge sweep) and computed by PROG."""
+    regs = {}
+    for option, names in (("--args", args), ("--results", results)):
+        if isinstance(names, str) or not names:
+            raise FitError(f"{option}: expected one or more registers (e.g. r1,r2)")
+        for name in names:
+            try:
+                regs.setdefault(option, []).append(parse_register(str(name)))
+            except RunError as exc:
+                raise FitError(f"{option}: {exc}") from None
+    data: dict[str, Any] = {
+        "sketch": str(sketch_path), "reference": str(reference_path), "mem_words": mem_words,
+        "max_cycles": max_cycles, "inputs": {f"r{r}": ["edges", "any32"] for r in regs["--args"]},
+        "check": {"regs": [f"r{r}" for r in regs["--results"]], "status": True},
+        "examples": examples, "holdout": holdout}
+    if reference_max_cycles is not None:
+        data["reference_max_cycles"] = reference_max_cycles
+    if verify is not None:
+        data["verify"] = verify
+    spec = _Checker("--like", Path("."), seed).spec(data)
+    return replace(spec, name=Path(sketch_path).stem)
