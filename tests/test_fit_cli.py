@@ -84,19 +84,23 @@ CONTRADICTION = task("        addi r2, r1, ??[0:15]   ; C\n        halt\n",
                       {"set": {"r1": 1}, "expect": {"regs": {"r2": 9}}}])
 
 
-@pytest.mark.parametrize("method", ["enumerate", "gradient"])
-def test_unsolvable_exits_3_with_its_best(work: Path, method: str) -> None:
+# enumerate checks all 16 fillings in its first step: that proves no filling exists (exit 4);
+# gradient only runs out of steps (exit 3)
+@pytest.mark.parametrize("method,code", [("enumerate", 4), ("gradient", 3)])
+def test_unsolvable_exits_with_its_best(work: Path, method: str, code: int) -> None:
     spec = write_task(work, "no", CONTRADICTION)
     plain = ncpu_fit(spec, "--method", method, "--steps", "2", *QUICK)
     no_traceback(plain)
-    assert plain.exit_code == 3, plain.output
+    assert plain.exit_code == code, plain.output
     best = plain.stdout.splitlines()[0]
     assert best in ("        addi r2, r1, 3   ; C", "        addi r2, r1, 8   ; C")
-    assert "not solved" in plain.stderr and "examples 1/2" in plain.stderr
+    verdict = "proved unsolvable" if code == 4 else "not solved"
+    assert verdict in plain.stderr and "examples 1/2" in plain.stderr
     as_json = ncpu_fit(spec, "--method", method, "--steps", "2", "--json", *QUICK)
-    assert as_json.exit_code == 3
+    assert as_json.exit_code == code
     out = json_of(as_json)
     assert out["solved"] is False and (out["examples_passed"], out["examples_total"]) == (1, 2)
+    assert out["proved_unsolvable"] is (code == 4)
     assert out["program"].splitlines()[0] == best
     assert out["holes"][0]["value"] in (3, 8)
 
@@ -126,15 +130,15 @@ def test_suite_table_and_rows(work: Path) -> None:
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     header = next(line for line in lines if "task" in line)
-    assert all(m in header for m in ("gradient", "evolve", "enumerate"))
+    every = ("auto", "smt", "mcmc", "evolve", "enumerate", "gradient")
+    assert all(m in header for m in every)
     for name in ("const", "reg"):
         assert any(line.split()[:1] == [name] for line in lines), res.stdout
     assert not any(line.split()[:1] == ["answers"] for line in lines)
     totals = next(line for line in lines if line.split()[:1] == ["solved"])
-    assert totals.count("2/2") == 3, totals  # every method solved both tasks
+    assert totals.count("2/2") == len(every), totals  # every method solved both tasks
     out = json_of(ncpu_fit(*args, "--json"))
     rows = {(r["task"], r["method"]): r for r in out["rows"]}
-    assert set(rows) == {(t, m) for t in ("const", "reg")
-                         for m in ("gradient", "evolve", "enumerate")}
+    assert set(rows) == {(t, m) for t in ("const", "reg") for m in every}
     assert all(r["solved"] and r["steps"] >= 1 for r in rows.values())
     assert rows[("const", "evolve")]["space"] == 16 and rows[("reg", "enumerate")]["space"] == 16

@@ -49,3 +49,26 @@ def bench_fit(restarts: Sequence[int] = (16, 256), steps: int = 6,
     for row in rows:
         row["vs_first"] = round(row["s_per_step"] / base, 2) if base else None
     return rows
+
+
+def bench_search(proposals: int = 2_000_000, steps: int = 20) -> list[dict]:
+    """Fillings (proposals) per second of the exact searches on one sketch: five lines of
+    `?{add,sub,and,or,xor,shl,shr,sar,mul,slt,sltu} ??, ??, ??` for r3 = max(r1, r2) with
+    32 examples (`ncpu_cli.fit.mcmc.bench_spec`), none of them solving it in the time
+    measured. mcmc: one chain on one thread, compile time excluded; evolve: --steps
+    generations of 256; enumerate: --steps batches (its space is far too large to finish:
+    the count is what it checks per second, with --max-candidates lifted)."""
+    from ncpu_cli.fit.mcmc import bench_mcmc, bench_spec
+
+    m = bench_mcmc(proposals=proposals)
+    rows = [{"method": "mcmc", "fillings": m["proposals"], "seconds": m["seconds"],
+             "fillings_per_s": round(m["proposals_per_s"]),
+             "per_cpu_s": round(m["per_cpu_second"])}]
+    spec = bench_spec()
+    for method in ("evolve", "enumerate"):
+        res = fit(spec, method, steps=steps, seed=1, max_candidates=2**62, verify=0)
+        rows.append({"method": method, "fillings": res.candidates,
+                     "seconds": round(res.seconds, 3),
+                     "fillings_per_s": round(res.candidates / max(res.seconds, 1e-9)),
+                     "per_cpu_s": None})
+    return rows

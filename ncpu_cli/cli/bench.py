@@ -111,6 +111,9 @@ def _measure(subject: Subject, device: str, batches: str, lines: int, cycles: in
 
         kw = {"restarts": _ints(batches, "--batches")} if batches else {}
         rows += [{"subject": "fit", **r} for r in bench_fit(device=device, **kw)]
+        from ncpu_cli.bench.fit import bench_search
+
+        rows += [{"subject": "fit search", **r} for r in bench_search()]
     if Subject.soft in chosen:
         from ncpu_cli.bench.soft import bench_soft
 

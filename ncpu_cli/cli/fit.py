@@ -36,10 +36,16 @@ SEARCH, OUTPUT = "Search", "Output"
 
 
 class Method(str, Enum):
-    gradient = "gradient"
+    auto = "auto"
+    smt = "smt"
+    mcmc = "mcmc"
     evolve = "evolve"
     enumerate = "enumerate"
+    gradient = "gradient"
     all = "all"
+
+
+EXIT_UNSOLVABLE = 4  # a proof that no filling of the sketch meets the spec
 
 
 class Estimator(str, Enum):
@@ -57,11 +63,16 @@ class Device(str, Enum):
 @reports_errors("json_")
 def fit_command(
     spec: Optional[str] = typer.Argument(
-        None, metavar="SPEC", help="A fit spec (YAML: sketch, examples, holdout)."),
+        None, metavar="SPEC",
+        help="A fit spec (YAML: sketch, examples or a reference), or with --like the sketch "
+             "(.s)."),
     method: Method = typer.Option(
-        Method.gradient, "--method", case_sensitive=False, rich_help_panel=SEARCH,
-        help="gradient: descent through the soft machine; evolve / enumerate: searches on "
-             "the exact machine; all (with --suite): every method."),
+        Method.auto, "--method", case_sensitive=False, rich_help_panel=SEARCH,
+        help="auto: a portfolio (enumerate for small spaces, else smt ‖ mcmc ‖ evolve in "
+             "processes; the first verified answer wins); smt: bit-vector solving "
+             "(bitwuzla), can prove a sketch unsolvable; mcmc: STOKE-style sampling; "
+             "evolve / enumerate: searches on the exact machine; gradient: descent through "
+             "the soft machine; all (with --suite): every method."),
     restarts: int = typer.Option(
         DEFAULT_RESTARTS, "--restarts", min=1, rich_help_panel=SEARCH,
         help="Gradient restarts run as one batch (evolve: the population)."),
@@ -73,6 +84,27 @@ def fit_command(
         DEFAULT_TIME_LIMIT, "--time-limit", rich_help_panel=SEARCH, metavar="SECONDS",
         help="Wall-clock budget per fit (per task and method with --suite)."),
     seed: int = typer.Option(0, "--seed", rich_help_panel=SEARCH, help="Random seed."),
+    verify: Optional[int] = typer.Option(
+        None, "--verify", min=0, rich_help_panel=SEARCH, metavar="N",
+        help="Before 'solved', run the answer against the reference on N fresh inputs (a "
+             "counterexample joins the examples and the search goes on). Default 10000 when "
+             "the spec has a reference or inputs."),
+    prove: bool = typer.Option(
+        False, "--prove", rich_help_panel=SEARCH,
+        help="Also prove the answer equal to the reference for every input value (SMT)."),
+    like: Optional[str] = typer.Option(
+        None, "--like", rich_help_panel=SEARCH, metavar="PROG.s",
+        help="Superoptimise: find a program of SPEC's (a sketch .s) shape equal to PROG.s "
+             "on the --args registers, compared on the --results registers."),
+    args: str = typer.Option(
+        "r1", "--args", rich_help_panel=SEARCH, metavar="R1,R2",
+        help="With --like: the input registers (drawn from edge values and any 32-bit word)."),
+    results: str = typer.Option(
+        "r1", "--results", rich_help_panel=SEARCH, metavar="R1,R2",
+        help="With --like: the registers that must equal PROG.s's at halt."),
+    workers: int = typer.Option(
+        0, "--workers", min=0, rich_help_panel=SEARCH,
+        help="auto: worker processes (0: one per core)."),
     estimator: Estimator = typer.Option(
         Estimator.hybrid, "--estimator", case_sensitive=False, rich_help_panel=SEARCH,
         help="Gradient estimator: hybrid (straight-through + score function), straight, "
@@ -114,12 +146,14 @@ def fit_command(
     passes every example, and verify the answer on the exact machine.
 
     Exit codes: 0 solved (every task with --suite), 1 bad spec or sketch, 2 usage,
-    3 budget spent (the best candidate and its counts are still printed)."""
+    3 budget spent (the best candidate and its counts are still printed), 4 proved
+    unsolvable (no filling of the sketch meets the spec)."""
     if (spec is None) == (suite is None):
         usage("give a SPEC file, or --suite DIR (not both)")
     if method is Method.all and suite is None:
         usage("--method all needs --suite DIR (one spec takes one method)")
-    opts = FitOptions(method=method.value if method is not Method.all else "gradient",
+    opts = FitOptions(method=method.value if method is not Method.all else "auto",
+                      verify=verify, prove=prove, workers=workers,
                       restarts=restarts, steps=steps, time_limit=time_limit, seed=seed,
                       device=device.value, estimator=estimator.value,
                       max_candidates=max_candidates, categorical_max=categorical_max,
@@ -130,6 +164,9 @@ def fit_command(
     check_options(opts)
     if suite is None and (seeds != 1 or tasks is not None):
         usage("--seeds and --tasks go with --suite DIR")
+    if like is not None and suite is not None:
+        usage("--like goes with one sketch, not --suite")
+    like_spec = (like, spec, args, results) if like is not None else None
     if suite is not None:
         only = [t for t in tasks.split(",") if t.strip()] if tasks is not None else None
         _suite(suite, method, opts, json_, seeds, only)
@@ -141,7 +178,7 @@ def fit_command(
         with reported_errors():
             if distributed.launched():  # started by torchrun: this process is one rank
                 session = distributed.start(device.value)
-            code = _fit_one(spec, opts, output, json_, session)
+            code = _fit_one(spec, opts, output, json_, session, like_spec)
     except typer.Exit as done:
         code = done.exit_code
     if session is not None:
@@ -149,7 +186,8 @@ def fit_command(
     raise typer.Exit(code)
 
 
-def _fit_one(spec: str, opts: FitOptions, output: Optional[str], json_: bool, session) -> int:
+def _fit_one(spec: str, opts: FitOptions, output: Optional[str], json_: bool, session,
+             like_spec=None) -> int:
     """One spec; under torchrun each rank fits its share of the restarts (seed + rank), the
     first verified solution stops every rank, and rank 0 prints the result."""
     from ncpu_cli.fit import fit, load_spec
@@ -157,7 +195,7 @@ def _fit_one(spec: str, opts: FitOptions, output: Optional[str], json_: bool, se
     from ncpu_cli.run import distributed
 
     with distributed.phase(session):
-        parsed = load_spec(spec)
+        parsed = load_spec(spec) if like_spec is None else _like(*like_spec)
         if output is not None and output != "-" and parsed.sketch_path is not None \
                 and Path(output).resolve() == parsed.sketch_path.resolve():
             usage(f"-o {output} is the sketch itself: write the filled program elsewhere")
@@ -196,7 +234,27 @@ def _fit_one(spec: str, opts: FitOptions, output: Optional[str], json_: bool, se
         else:
             write_atomic(output, result.program)
         stderr().print(summary_line(result), highlight=False)
-    return EXIT_OK if result.solved else EXIT_TIMEOUT
+    return _exit_code(result)
+
+
+def _exit_code(result) -> int:
+    if result.solved:
+        return EXIT_OK
+    return EXIT_UNSOLVABLE if getattr(result, "proved_unsolvable", False) else EXIT_TIMEOUT
+
+
+def _like(reference: str, sketch: str, args: str, results: str):
+    """The spec of `--like PROG.s SKETCH.s`: SKETCH's shape, PROG's function."""
+    from ncpu_cli.fit.spec import load_like
+
+    def regs(text: str, option: str) -> tuple[str, ...]:
+        names = tuple(t.strip() for t in text.split(",") if t.strip())
+        if not names:
+            usage(f"{option} needs at least one register (e.g. r1,r2)")
+        return names
+
+    return load_like(reference, sketch, args=regs(args, "--args"),
+                     results=regs(results, "--results"))
 
 
 def _suite(folder: str, method: Method, opts: FitOptions, json_: bool, seeds: int,

@@ -1,13 +1,15 @@
 """`ncpu fit`: fill the holes of a sketch from input/output examples.
 
     spec = load_spec("programs/fit/lut.yaml")
-    result = fit(spec, method="gradient", restarts=256, time_limit=60)
+    result = fit(spec, time_limit=60)
     print(result.solved, result.program)
 
-Methods: ``gradient`` (descent through the differentiable soft machine),
-``evolve`` and ``enumerate`` (batched searches on the exact machine). Every
-answer is verified on the exact machine over all examples and holdout before
-it counts as solved.
+Methods: ``auto`` (the default: a portfolio of the others in processes),
+``smt`` (bit-vector solving with bitwuzla), ``mcmc`` (STOKE-style sampling),
+``evolve`` and ``enumerate`` (searches on the exact machine) and ``gradient``
+(descent through the differentiable soft machine). Every answer is checked on
+the exact machine over all examples and holdout, and against the spec's
+reference on fresh inputs, before it counts as solved.
 """
 
 import importlib
@@ -18,7 +20,7 @@ _WHERE = {
     "check_options": "api", "fit": "api", "SoftRun": "loss", "default_loss": "loss",
     "METHODS": "options", "FitOptions": "options", "FitResult": "search", "Progress": "search",
     "Hole": "sketch", "Sketch": "sketch", "Example": "spec", "Expect": "spec",
-    "FitSpec": "spec", "load_spec": "spec", "parse_spec": "spec",
+    "FitSpec": "spec", "load_spec": "spec", "load_like": "spec", "parse_spec": "spec",
 }
 __all__ = sorted(_WHERE)
 

@@ -5,18 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from ncpu_cli.errors import FitError
-from ncpu_cli.fit.check import Checker
-from ncpu_cli.fit.enumerate import fit_enumerate
-from ncpu_cli.fit.evolve import fit_evolve
-from ncpu_cli.fit.gradient import fit_gradient
 from ncpu_cli.fit.loss import Loss
 from ncpu_cli.fit.options import METHODS, FitOptions
 from ncpu_cli.fit.params import ESTIMATORS
-from ncpu_cli.fit.search import FitResult, Report, Tracker
-from ncpu_cli.fit.sketch import Sketch
+from ncpu_cli.fit.portfolio import fit_auto
+from ncpu_cli.fit.runner import run_method
+from ncpu_cli.fit.search import FitResult, Report
 from ncpu_cli.fit.spec import FitSpec, load_spec
 
 
@@ -34,11 +29,13 @@ def check_options(opts: FitOptions) -> None:
         raise FitError(f"unknown estimator `{opts.estimator}` (choose {', '.join(ESTIMATORS)})")
     if opts.categorical_max < 1:
         raise FitError(f"--categorical-max must be at least 1, got {opts.categorical_max}")
+    if opts.verify is not None and opts.verify < 0:
+        raise FitError(f"--verify must be 0 or more, got {opts.verify}")
     if opts.max_candidates < 1:
         raise FitError(f"--max-candidates must be at least 1, got {opts.max_candidates}")
 
 
-def fit(spec: FitSpec | str | Path, method: str = "gradient", *, loss: Loss | None = None,
+def fit(spec: FitSpec | str | Path, method: str = "auto", *, loss: Loss | None = None,
         report: Report | None = None, stop_any=None, **options) -> FitResult:
     """Fill the holes of `spec`'s sketch (a FitSpec or a spec file's path).
 
@@ -51,34 +48,6 @@ def fit(spec: FitSpec | str | Path, method: str = "gradient", *, loss: Loss | No
         spec = load_spec(spec)
     opts = replace(FitOptions(), method=method, **options)
     check_options(opts)
-    sketch = Sketch(spec)
-    tracker = Tracker(spec, sketch, Checker(sketch, spec, device=opts.device), opts, report)
-    tracker.stop_any = stop_any
-    if method == "gradient":
-        fit_gradient(tracker, loss)
-    elif method == "evolve":
-        fit_evolve(tracker)
-    else:
-        fit_enumerate(tracker)
-    return result_of(tracker)
-
-
-def result_of(tracker: Tracker) -> FitResult:
-    spec, sketch, opts = tracker.spec, tracker.sketch, tracker.options
-    solved = tracker.solution is not None
-    best = tracker.solution if solved else tracker.best
-    if best is None:  # stopped before any check: show every hole's first candidate
-        best = np.zeros(len(sketch.holes), dtype=np.int64)
-    passed = len(spec.examples) if solved else max(0, tracker.best_key[0])
-    held = tracker.best_holdout if passed == len(spec.examples) else 0
-    if solved:  # the one rule: a solution passes everything on the exact machine
-        held = int(tracker.holdout_counts(best[None, :])[0])
-        ok = int(tracker.checker.score(best[None, :], spec.examples).count[0])
-        if ok != len(spec.examples) or held != len(spec.holdout):
-            raise AssertionError("a solution failed its exact re-check: this is a bug")
-    return FitResult(
-        solved=solved, method=opts.method, program=sketch.render(best),
-        holes=sketch.describe(best), examples_passed=passed, examples_total=len(spec.examples),
-        holdout_passed=held, holdout_total=len(spec.holdout), steps=tracker.steps,
-        restarts=opts.restarts, seconds=tracker.elapsed, seed=opts.seed,
-        candidates=tracker.candidates, space=sketch.space, values=sketch.values(best))
+    if method == "auto":
+        return fit_auto(spec, opts, report)
+    return run_method(spec, opts, loss=loss, report=report, stop_any=stop_any)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ncpu_cli.errors import FitError
 from ncpu_cli.fit.control import ControlBuilder
 from ncpu_cli.fit.loss import Loss, SoftRun, default_loss
 from ncpu_cli.fit.options import FitOptions
@@ -36,6 +37,12 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
     if opts.estimator not in ESTIMATORS:
         raise ValueError(f"unknown estimator `{opts.estimator}` ({', '.join(ESTIMATORS)})")
     spec, sketch = tracker.spec, tracker.sketch
+    if sketch.groups:
+        g = sketch.groups[0]
+        raise FitError(
+            f"{g.file}:{g.line}:{g.col}: the gradient method cannot parametrise an instruction "
+            "hole (its operands change meaning with the mnemonic, so no one control row is a "
+            "mixture of its candidates): use --method auto, mcmc, smt, evolve or enumerate")
     loss = loss or default_loss
     config = MachineConfig(mem_words=spec.mem_words, max_cycles=spec.max_cycles,
                            device=opts.device, dtype=opts.dtype, addressing=opts.addressing,
@@ -47,14 +54,14 @@ def fit_gradient(tracker: Tracker, loss: Loss | None = None) -> None:
     params = HoleParams(sketch, opts.restarts, gen, device=device, dtype=dtype,
                         categorical_max=opts.categorical_max)
     optims = params.optimisers(opts.lr)
-    examples = list(spec.examples)
-    inputs = [ex.inp for _ in range(opts.restarts) for ex in examples]
     step = 0
     holes = [h.index for h in sketch.holes]
     reached: set[int] = set()  # holes the pathwise gradient has reached (sticky)
     best_loss = np.full(opts.restarts, np.inf)  # (R,) each restart's best loss so far
     since = np.zeros(opts.restarts, dtype=np.int64)  # (R,) steps since it improved
     while tracker.keep_going():
+        examples = list(tracker.examples)  # grows with counterexamples (CEGIS)
+        inputs = [ex.inp for _ in range(opts.restarts) for ex in examples]
         # the schedules run over --steps, or else over the time budget
         frac = (step / max(1, opts.steps - 1) if opts.steps is not None
                 else tracker.elapsed / opts.time_limit)

@@ -1,8 +1,10 @@
 """A sketch: an assembled program whose holes a fit fills.
 
 Every hole has a finite domain of candidates, indexed 0..K-1: registers
-(``lo..hi``), mnemonic choices (in the order written), immediates and data
-words (``lo..hi``).  A *filling* is one candidate index per hole; a batch of
+(``lo..hi``, or a subset ``values``), mnemonic choices (in the order written),
+immediates, targets and data words (``lo..hi``).  An instruction hole is a
+``Group`` of sub-holes (``fit/instruction.py``): its mnemonic and each operand
+role.  A *filling* is one candidate index per hole; a batch of
 fillings is an int64 array ``(P, H)``.  A hole's field is 0 in the image, so a
 filled word is the image word OR-ed with every hole's bits (``words``), and the
 filled source is the sketch's text with each hole token replaced by its value
@@ -18,11 +20,14 @@ import numpy as np
 
 from ncpu_cli.asm import assemble
 from ncpu_cli.errors import FitError
+from ncpu_cli.fit.instruction import ROLES, Group, group_words, instruction_text, make_group
 from ncpu_cli.fit.spec import FitSpec
 from ncpu_cli.image import Image
 from ncpu_cli.isa import MASK32, load_isa
 
-KINDS = ("register", "mnemonic", "imm", "data")
+KINDS = ("register", "mnemonic", "imm", "data", "instruction")
+ROLE_KIND = {"rd": "register", "ra": "register", "rb": "register", "imm": "imm",
+             "target": "target"}
 
 
 @dataclass(frozen=True)
@@ -30,9 +35,9 @@ class Hole:
     """One hole of the sketch (from the assembler's hole table)."""
 
     index: int  # position in source order
-    kind: str  # register | mnemonic | imm | data
+    kind: str  # register | mnemonic | imm | data | target
     address: int  # the word it lives in
-    field: str  # rd ra rb | op | imm14 imm22 | word
+    field: str  # rd ra rb | op | imm14 imm22 | word | a role of an instruction hole
     lo: int  # first candidate value (registers, imm, data); 0 for mnemonics
     size: int  # K, the number of candidates
     choices: tuple[str, ...]  # mnemonic names (mnemonic holes only)
@@ -40,10 +45,15 @@ class Hole:
     line: int
     col: int
     length: int  # characters of the hole token in the source line
+    values: tuple[int, ...] | None = None  # register subset `??{r1,r5}` (candidate k = values[k])
+    group: int | None = None  # the instruction hole (sketch.groups) this sub-hole belongs to
+    slot: str | None = None  # its part there: op | rd | ra | rb | imm | target
 
     def value(self, k: int) -> int | str:
         """The candidate with index `k`: a mnemonic name, or an int (register number, value)."""
-        return self.choices[k] if self.kind == "mnemonic" else self.lo + int(k)
+        if self.kind == "mnemonic":
+            return self.choices[k]
+        return self.values[int(k)] if self.values is not None else self.lo + int(k)
 
     def text(self, k: int) -> str:
         """How candidate `k` is written in source."""
@@ -54,6 +64,10 @@ class Hole:
         """The candidate index of `value` (ValueError when it is not a candidate)."""
         if self.kind == "mnemonic":
             return self.choices.index(str(value).lower())
+        if self.values is not None:
+            if int(value) not in self.values:
+                raise ValueError(f"{value} is not a candidate of hole {self.index} {self.values}")
+            return self.values.index(int(value))
         k = int(value) - self.lo
         if not 0 <= k < self.size:
             raise ValueError(f"{value} is not a candidate of hole {self.index} "
@@ -62,7 +76,7 @@ class Hole:
 
     @property
     def numeric(self) -> bool:
-        return self.kind in ("imm", "data")
+        return self.kind in ("imm", "data", "target")
 
 
 class Sketch:
@@ -81,11 +95,43 @@ class Sketch:
         isa = load_isa()
         self._isa = isa
         raw = sorted(image.holes, key=lambda h: h["index"])  # source order
-        self.holes: list[Hole] = [self._hole(i, h) for i, h in enumerate(raw)]
+        self.holes: list[Hole] = []
+        self.groups: list[Group] = []
+        for h in raw:
+            if h.get("kind") == "instruction":
+                self._instruction(h)
+            else:
+                self.holes.append(self._hole(len(self.holes), h))
         self.words = np.zeros(spec.mem_words, dtype=np.int64)  # (N,) the image, holes 0
         self.words[: len(image.words)] = np.asarray(image.words, dtype=np.int64) & MASK32
         self._opcodes = {h.index: np.asarray([isa.op(c).opcode for c in h.choices], np.int64)
-                         for h in self.holes if h.kind == "mnemonic"}
+                         for h in self.holes if h.kind == "mnemonic" and h.group is None}
+        self._values = {h.index: np.asarray(h.values, np.int64)
+                        for h in self.holes if h.values is not None}
+
+    def _instruction(self, h: dict) -> None:
+        """An instruction hole: its mnemonic sub-hole, then one sub-hole per hole role."""
+        g, where = len(self.groups), (str(h.get("file", self.name)), int(h["line"]),
+                                      int(h["col"]), int(h["length"]))
+        choices = tuple(str(c).lower() for c in h["choices"])
+        op_hole = len(self.holes)
+        self.holes.append(Hole(op_hole, "mnemonic", int(h["address"]), "op", 0, len(choices),
+                               choices, *where, group=g, slot="op"))
+        role_holes = {}
+        for role in ROLES:
+            slot = h.get("slots", {}).get(role)
+            if slot is None or "fixed" in slot:
+                continue
+            vals = tuple(int(v) for v in slot["values"]) if "values" in slot else None
+            lo = min(vals) if vals else int(slot["lo"])
+            size = len(vals) if vals else int(slot["hi"]) - lo + 1
+            if size < 1:
+                raise FitError(f"{where[0]}:{where[1]}:{where[2]}: the {role} of the "
+                               "instruction hole has no candidates")
+            role_holes[role] = len(self.holes)
+            self.holes.append(Hole(len(self.holes), ROLE_KIND[role], int(h["address"]), role,
+                                   lo, size, (), *where, values=vals, group=g, slot=role))
+        self.groups.append(make_group(self._isa, g, h, op_hole, role_holes))
 
     def _hole(self, i: int, h: dict) -> Hole:
         kind = h["kind"]
@@ -97,11 +143,14 @@ class Sketch:
         else:
             choices, lo = (), int(h["lo"])
             size = int(h["hi"]) - lo + 1
+        values = tuple(int(v) for v in h["values"]) if h.get("values") is not None else None
+        if values is not None:
+            lo, size = (min(values) if values else 0), len(values)
         if size < 1:
             raise FitError(f"{h.get('file')}:{h['line']}:{h['col']}: the hole has no candidates")
         return Hole(i, kind, int(h["address"]), str(h["field"]), lo, size, choices,
                     str(h.get("file", self.name)), int(h["line"]), int(h["col"]),
-                    int(h["length"]))
+                    int(h["length"]), values=values)
 
     # -- sizes -----------------------------------------------------------------------
     @property
@@ -110,8 +159,22 @@ class Sketch:
 
     @property
     def space(self) -> int:
-        """Number of fillings (an exact Python int: may exceed 2^63)."""
-        return math.prod(h.size for h in self.holes)
+        """Number of distinct programs (an exact Python int: may exceed 2^63): the plain
+        holes' sizes times each instruction hole's distinct instructions."""
+        plain = math.prod(h.size for h in self.holes if h.group is None)
+        return plain * math.prod(
+            g.distinct({r: self.holes[i].size for r, i in g.role_holes.items()})
+            for g in self.groups)
+
+    def canonical(self, fillings: np.ndarray) -> np.ndarray:
+        """`fillings` (P, H) with every sub-hole its chosen mnemonic ignores set to 0, so
+        fillings of the same program are equal rows."""
+        out = np.array(np.atleast_2d(fillings), dtype=np.int64)
+        for g in self.groups:
+            k = out[:, g.op_hole]  # (P,)
+            for role, i in g.role_holes.items():
+                out[:, i] = np.where(g.uses[k, ROLES.index(role)], out[:, i], 0)
+        return out
 
     # -- filling ---------------------------------------------------------------------
     def bits(self, hole: Hole, k: np.ndarray) -> np.ndarray:
@@ -119,18 +182,35 @@ class Sketch:
         k = np.asarray(k, dtype=np.int64)
         if hole.kind == "mnemonic":
             return self._opcodes[hole.index][k] << self._isa.fields["op"].lo
+        v = self._values[hole.index][k] if hole.values is not None else hole.lo + k
         if hole.kind == "data":
-            return (hole.lo + k) & MASK32
+            return v & MASK32
         f = self._isa.fields[hole.field]
-        return ((hole.lo + k) & f.mask) << f.lo
+        return (v & f.mask) << f.lo
 
     def fill(self, fillings: np.ndarray) -> np.ndarray:
         """Memory images (P, N) int64 (unsigned words) of fillings (P, H)."""
         fillings = np.atleast_2d(np.asarray(fillings, dtype=np.int64))
         out = np.repeat(self.words[None, :], len(fillings), axis=0)  # (P, N)
         for h in self.holes:
-            out[:, h.address] |= self.bits(h, fillings[:, h.index])
+            if h.group is None:
+                out[:, h.address] |= self.bits(h, fillings[:, h.index])
+        for g in self.groups:
+            roles = {r: self._hole_values(self.holes[i], fillings[:, i])
+                     for r, i in g.role_holes.items()}
+            out[:, g.address] |= group_words(self._isa, g, fillings[:, g.op_hole], roles)
         return out
+
+    def _hole_values(self, hole: Hole, k: np.ndarray) -> np.ndarray:
+        """(P,) the values candidates `k` stand for."""
+        k = np.asarray(k, dtype=np.int64)
+        return self._values[hole.index][k] if hole.values is not None else hole.lo + k
+
+    def instruction(self, g: Group, filling) -> str:
+        """The chosen instruction of group `g` in canonical syntax (`nop` for nop)."""
+        k = int(filling[g.op_hole])
+        return instruction_text(g, k, {r: int(self.holes[i].value(int(filling[i])))
+                                       for r, i in g.role_holes.items()})
 
     def values(self, filling) -> list[int | str]:
         return [h.value(int(k)) for h, k in zip(self.holes, filling)]
@@ -144,10 +224,14 @@ class Sketch:
     def render(self, filling) -> str:
         """The sketch's text with every hole of the main file replaced by its value."""
         lines = self.source.splitlines(keepends=True)
-        by_line: dict[int, list[tuple[int, int, str]]] = {}
-        for h, k in zip(self.holes, filling):
-            if h.file == self.name and 1 <= h.line <= len(lines):
-                by_line.setdefault(h.line, []).append((h.col, h.length, h.text(int(k))))
+        by_line: dict[int, set[tuple[int, int, str]]] = {}
+        subs = [(h.file, h.line, h.col, h.length, h.text(int(k)))
+                for h, k in zip(self.holes, filling) if h.group is None]
+        subs += [(g.file, g.line, g.col, g.length, self.instruction(g, filling))
+                 for g in self.groups]
+        for file, line, col, length, text in subs:
+            if file == self.name and 1 <= line <= len(lines):
+                by_line.setdefault(line, set()).add((col, length, text))
         for line_no, subs in by_line.items():
             text = lines[line_no - 1]
             for col, length, value in sorted(subs, reverse=True):  # right to left
@@ -156,6 +240,12 @@ class Sketch:
         return "".join(lines)
 
     def describe(self, filling) -> list[dict]:
-        """The holes of a filling as JSON records: line, col, kind, value."""
-        return [{"line": h.line, "col": h.col, "kind": h.kind, "value": h.value(int(k))}
-                for h, k in zip(self.holes, filling)]
+        """The holes of a filling as JSON records in source order: line, col, kind, value (an
+        instruction hole's value is the chosen instruction's text)."""
+        recs = [(h.file, h.line, h.col, h.address,
+                 {"line": h.line, "col": h.col, "kind": h.kind, "value": h.value(int(k))})
+                for h, k in zip(self.holes, filling) if h.group is None]
+        recs += [(g.file, g.line, g.col, g.address,
+                  {"line": g.line, "col": g.col, "kind": "instruction",
+                   "value": self.instruction(g, filling)}) for g in self.groups]
+        return [r[-1] for r in sorted(recs, key=lambda r: (r[0] != self.name, r[1:4]))]

@@ -31,13 +31,17 @@ class SuiteRow:
     space: int
     note: str | None = None  # why it was not run to the end (e.g. refused)
     seed: int = 0
+    verified: int = 0  # fresh inputs the answer passed against the reference
+    proved: bool | None = None  # --prove: equal to the reference for every input
+    winner: str | None = None  # auto: the method that found the answer
 
     def to_json(self) -> dict:
         return {"task": self.task, "method": self.method, "seed": self.seed,
                 "solved": self.solved,
                 "seconds": round(self.seconds, 3), "steps": self.steps,
                 "space": str(self.space) if self.space >= 2**53 else self.space,
-                "note": self.note}
+                "note": self.note, "verified": self.verified, "proved": self.proved,
+                "winner": self.winner}
 
 
 def tasks(folder: str | Path) -> list[Path]:
@@ -63,7 +67,16 @@ def run_suite(folder: str | Path, methods: Iterable[str], options: FitOptions,
             raise FitError(f"{folder}: no task named {', '.join(sorted(missing))}")
         paths = [p for p in paths if p.stem in wanted]
     for path in paths:
-        spec = load_spec(path)
+        try:
+            spec = load_spec(path)
+        except FitError as exc:  # the suite goes on past a bad spec: its row says why
+            for method in methods:
+                row = SuiteRow(path.stem, method, False, 0.0, 0, 0, f"error: {exc}",
+                               options.seed)
+                rows.append(row)
+                if on_row is not None:
+                    on_row(row)
+            continue
         for method in methods:
             for seed in range(options.seed, options.seed + seeds):
                 row = _one(path.stem, spec, replace(options, method=method, seed=seed))
@@ -80,5 +93,8 @@ def _one(task: str, spec, opts: FitOptions) -> SuiteRow:
     except SpaceTooLarge as exc:
         return SuiteRow(task, opts.method, False, 0.0, 0, exc.space, "refused: space too large",
                         opts.seed)
+    except FitError as exc:  # a bad spec or a method that declines: its row says why
+        return SuiteRow(task, opts.method, False, 0.0, 0, 0, f"error: {exc}", opts.seed)
     return SuiteRow(task, opts.method, res.solved, res.seconds, res.steps, res.space,
-                    seed=opts.seed)
+                    seed=opts.seed, verified=res.verified if res.solved else 0,
+                    proved=res.proved, winner=res.method if opts.method == "auto" else None)

@@ -20,12 +20,28 @@ def progress_text(p: Progress, method: str) -> str:
 
 
 def summary_line(r: FitResult) -> str:
-    verdict = "solved" if r.solved else "not solved (budget spent)"
+    if r.solved:
+        verdict = "solved"
+    elif r.proved_unsolvable:
+        verdict = "proved unsolvable (no filling of the sketch meets the spec)"
+    else:
+        verdict = "not solved (budget spent)"
     held = f", holdout {r.holdout_passed}/{r.holdout_total}" if r.holdout_total else ""
     steps = f"{r.steps} step" + ("" if r.steps == 1 else "s")
-    return (f"{verdict} by {r.method} in {steps}, {r.seconds:.1f} s: examples "
-            f"{r.examples_passed}/{r.examples_total}{held}; {r.candidates:,} fillings checked "
-            f"exactly (space {r.space:,})")
+    checks = ""
+    if r.verified:
+        checks += f"; right on {r.verified:,} fresh inputs against the reference"
+    if r.counterexamples:
+        checks += f" ({r.counterexamples} counterexample(s) joined the examples)"
+    if r.proved is not None:
+        checks += "; proved equal to the reference for every input" if r.proved else \
+            "; not proved equal to the reference"
+    workers = ""
+    if r.method_times and len(r.method_times) > 1:
+        workers = " [" + ", ".join(f"{m} {s:.1f} s" for m, s in r.method_times.items()) + "]"
+    return (f"{verdict} by {r.method} in {steps}, {r.seconds:.1f} s{workers}: examples "
+            f"{r.examples_passed}/{r.examples_total}{held}{checks}; {r.candidates:,} fillings "
+            f"checked exactly (space {r.space:,})")
 
 
 def suite_table(rows: Sequence[SuiteRow], methods: Sequence[str]) -> Table:
@@ -66,7 +82,8 @@ def _cell(runs: list[SuiteRow]) -> Text:
     if not runs:
         return Text("-", style="dim")
     if runs[0].note:
-        return Text("refused", style="yellow")
+        return Text("refused" if runs[0].note.startswith("refused") else "error",
+                    style="yellow")
     if len(runs) > 1:
         ok = sum(r.solved for r in runs)
         secs = sorted(r.seconds for r in runs)[len(runs) // 2]
@@ -74,4 +91,9 @@ def _cell(runs: list[SuiteRow]) -> Text:
         return Text(f"{ok}/{len(runs)}", style=style) + Text(f" {secs:.1f} s")
     row = runs[0]
     mark = Text("✓ ", style="green") if row.solved else Text("✗ ", style="red")
-    return mark + Text(f"{row.seconds:.1f} s {row.steps}")
+    extra = f" {row.winner}" if row.winner else ""
+    if row.verified:
+        extra += f" v{row.verified:,}"
+    if row.proved:
+        extra += " proved"
+    return mark + Text(f"{row.seconds:.1f} s {row.steps}{extra}")
