@@ -222,7 +222,9 @@ class Sketch:
         return np.asarray([h.index_of(v) for h, v in zip(self.holes, values)], dtype=np.int64)
 
     def render(self, filling) -> str:
-        """The sketch's text with every hole of the main file replaced by its value."""
+        """The sketch's text with every hole of the main file replaced by its value; when a
+        repeated line (`.rept`) holds different values in its copies, the filled program as
+        plain assembly instead (one line per word, as `ncpu disasm` writes it)."""
         lines = self.source.splitlines(keepends=True)
         by_line: dict[int, set[tuple[int, int, str]]] = {}
         subs = [(h.file, h.line, h.col, h.length, h.text(int(k)))
@@ -232,12 +234,25 @@ class Sketch:
         for file, line, col, length, text in subs:
             if file == self.name and 1 <= line <= len(lines):
                 by_line.setdefault(line, set()).add((col, length, text))
+        spans = [(line, col, length) for line, subs in by_line.items() for col, length, _ in subs]
+        if len(spans) != len(set(spans)):
+            return self._listing(filling)
         for line_no, subs in by_line.items():
             text = lines[line_no - 1]
             for col, length, value in sorted(subs, reverse=True):  # right to left
                 text = text[: col - 1] + value + text[col - 1 + length:]
             lines[line_no - 1] = text
         return "".join(lines)
+
+    def _listing(self, filling) -> str:
+        from dataclasses import replace
+
+        from ncpu_cli.disasm import disassemble_image
+
+        words = [int(w) for w in self.fill(np.asarray(filling)[None, :])[0, : len(self.image.words)]]
+        image = replace(self.image, words=words, holes=[])
+        head = f"; {self.name} filled (its .rept copies differ, so every word is listed)\n"
+        return head + "\n".join(disassemble_image(image, addresses=False)) + "\n"
 
     def describe(self, filling) -> list[dict]:
         """The holes of a filling as JSON records in source order: line, col, kind, value (an
