@@ -53,11 +53,17 @@ lint: $(BIN)/ncpu
 bench: $(BIN)/ncpu
 	$(BIN)/ncpu bench all
 
-# The fit suite by every method (a table per task and method; minutes), then the cost
-# of a gradient step at 16 and 256 restarts.
+# The fit suite by every method (a table per task and method; minutes), the Hacker's
+# Delight suite by the default portfolio (auto) and by smt and mcmc alone (published
+# Brahma and STOKE results in docs/hd.md), then the cost of a gradient step at 16 and 256
+# restarts and the exact searches' fillings per second.
 FIT_TIME ?= 60
+HD_TIME ?= 60
 fit-bench: $(BIN)/ncpu
 	-$(BIN)/ncpu fit --suite programs/fit --method all --time-limit $(FIT_TIME)
+	-$(BIN)/ncpu fit --suite programs/fit/hd --method auto --time-limit $(HD_TIME)
+	-$(BIN)/ncpu fit --suite programs/fit/hd --method smt --time-limit $(HD_TIME)
+	-$(BIN)/ncpu fit --suite programs/fit/hd --method mcmc --time-limit $(HD_TIME)
 	$(BIN)/ncpu bench fit
 
 # On a machine with one CUDA GPU: the CUDA and Triton tests and `ncpu bench engines
