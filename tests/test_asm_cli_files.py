@@ -76,6 +76,19 @@ def test_output_never_overwrites_a_source(runner, work) -> None:
     assert (work / "lib.s").read_text() == "halt\n"
 
 
+def test_default_output_never_overwrites_a_fit_spec(runner, work) -> None:
+    """`ncpu asm s.s` writes s.yaml by default; a spec already there is not an image."""
+    (work / "s.s").write_text("halt\n")
+    spec = "sketch: s.s\nexamples: []\n"
+    (work / "s.yaml").write_text(spec)
+    result = runner.invoke(app, ["asm", "s.s"])
+    assert result.exit_code == 1 and "is not an ncpu image" in result.stderr
+    assert (work / "s.yaml").read_text() == spec
+    (work / "s.yaml").unlink()
+    assert runner.invoke(app, ["asm", "s.s"]).exit_code == 0  # then an image: rewritten
+    assert runner.invoke(app, ["asm", "s.s"]).exit_code == 0
+
+
 def test_usage_errors_exit_2(runner, work) -> None:
     (work / "prog.s").write_text("halt\n")
     for args in (["-f", "elf"], ["--mem-words", "8"], ["--mem-words", "x"], ["--bogus"]):

@@ -105,9 +105,24 @@ def _output_path(
         fail(escape(f"refusing to overwrite the source file {out}; {hint}"))
     if out.is_dir():
         fail(escape(f"cannot write {out}: it is a folder"))
+    if output is None and out.is_file() and not _is_image(out):
+        fail(escape(f"refusing to overwrite {out}: it exists and is not an ncpu image (a fit "
+                    "spec beside its sketch?); name the output with -o"))
     if not out.parent.is_dir():
         fail(escape(f"cannot write {out}: folder {out.parent} does not exist"))
     return out
+
+
+def _is_image(path: Path) -> bool:
+    """Whether `path` loads as an ncpu image (so writing the default output over it is safe)."""
+    from ncpu_cli.errors import ImageError
+    from ncpu_cli.formats import load_image
+
+    try:
+        load_image(path)
+    except (ImageError, OSError, ValueError):
+        return False
+    return True
 
 
 def _same_file(a: Path, b: Path) -> bool:
