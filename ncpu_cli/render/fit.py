@@ -38,7 +38,7 @@ def summary_line(r: FitResult) -> str:
             "; not proved equal to the reference"
     workers = ""
     if r.method_times and len(r.method_times) > 1:
-        workers = " [" + ", ".join(f"{m} {s:.1f} s" for m, s in r.method_times.items()) + "]"
+        workers = " (" + ", ".join(f"{m} {s:.1f} s" for m, s in r.method_times.items()) + ")"
     return (f"{verdict} by {r.method} in {steps}, {r.seconds:.1f} s{workers}: examples "
             f"{r.examples_passed}/{r.examples_total}{held}{checks}; {r.candidates:,} fillings "
             f"checked exactly (space {r.space:,})")
