@@ -203,6 +203,9 @@ class Session:
         box = [int(code)]
         try:
             dist.broadcast_object_list(box, src=0)
+            # every rank holds the code before any rank tears its connections down: a rank
+            # still reading when its peer has gone aborts inside gloo (seen under load)
+            dist.barrier()
         finally:
             with contextlib.suppress(Exception):
                 dist.destroy_process_group()
