@@ -142,3 +142,11 @@ def test_suite_table_and_rows(work: Path) -> None:
     assert set(rows) == {(t, m) for t in ("const", "reg") for m in every}
     assert all(r["solved"] and r["steps"] >= 1 for r in rows.values())
     assert rows[("const", "evolve")]["space"] == 16 and rows[("reg", "enumerate")]["space"] == 16
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_a_bad_time_limit_is_a_usage_error(work: Path, value: str) -> None:
+    spec = write_task(work, "const", EASY["const"])
+    res = ncpu_fit(spec, "--time-limit", value)
+    no_traceback(res)
+    assert res.exit_code == 2 and "--time-limit must be a positive number" in res.stderr

@@ -150,6 +150,8 @@ def fit_command(
     unsolvable (no filling of the sketch meets the spec)."""
     if (spec is None) == (suite is None):
         usage("give a SPEC file, or --suite DIR (not both)")
+    if not time_limit > 0 or time_limit == float("inf"):  # nan fails `> 0` too
+        usage(f"--time-limit must be a positive number of seconds, got {time_limit}")
     if method is Method.all and suite is None:
         usage("--method all needs --suite DIR (one spec takes one method)")
     opts = FitOptions(method=method.value if method is not Method.all else "auto",
