@@ -182,7 +182,7 @@ class Sketch:
         k = np.asarray(k, dtype=np.int64)
         if hole.kind == "mnemonic":
             return self._opcodes[hole.index][k] << self._isa.fields["op"].lo
-        v = self._values[hole.index][k] if hole.values is not None else hole.lo + k
+        v = self._hole_values(hole, k)
         if hole.kind == "data":
             return v & MASK32
         f = self._isa.fields[hole.field]

@@ -140,17 +140,22 @@ class _Checker:
             if not isinstance(data["source"], str) or not data["source"].strip():
                 raise self.fail("source", "expected the sketch's text")
             return data["source"], f"{self.name}:source", None
-        rel = data["sketch"]
+        text, path = self.program_file(data, "sketch")
+        return text, str(path), path
+
+    def program_file(self, data: dict, key: str) -> tuple[str, Path]:
+        """The text and path of the program file `data[key]` names (relative to the spec)."""
+        rel = data[key]
         if not isinstance(rel, str) or not rel:
-            raise self.fail("sketch", "expected a file name")
+            raise self.fail(key, "expected a file name")
         path = self.base / rel
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise self.fail("sketch", f"no such sketch file `{path}`") from None
+            raise self.fail(key, f"no such {key} file `{path}`") from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise self.fail("sketch", f"cannot read `{path}` ({exc})") from None
-        return text, str(path), path
+            raise self.fail(key, f"cannot read `{path}` ({exc})") from None
+        return text, path
 
     def number(self, raw: Any, where: str) -> int:
         if isinstance(raw, bool) or not isinstance(raw, int):

@@ -46,16 +46,7 @@ def parse_reference(ck, data: dict, mem_words: int) -> Reference | None:
             raise ck.fail("reference_source", "expected the reference program's text")
         name, base = f"{ck.name}:reference_source", ck.base
     else:
-        rel = data["reference"]
-        if not isinstance(rel, str) or not rel:
-            raise ck.fail("reference", "expected a file name")
-        path = ck.base / rel
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ck.fail("reference", f"no such reference file `{path}`") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ck.fail("reference", f"cannot read `{path}` ({exc})") from None
+        text, path = ck.program_file(data, "reference")
         name, base = str(path), path.parent
     # AsmError (file:line:col in the reference) goes to the caller as it is
     return load_reference(text, name, mem_words=mem_words, base_dir=base, max_cycles=cycles)
