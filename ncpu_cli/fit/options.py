@@ -9,6 +9,7 @@ SEARCHES = METHODS[1:]  # the methods that search themselves (`auto` runs some o
 DEFAULT_RESTARTS = 256
 DEFAULT_TIME_LIMIT = 300.0
 DEFAULT_MAX_CANDIDATES = 10**8
+PROPOSALS = ("uniform", "gradient")  # mcmc / evolve: how moves and mutations are drawn
 
 
 @dataclass(frozen=True)
@@ -31,3 +32,5 @@ class FitOptions:
     #                            reference or `inputs`, else none)
     prove: bool = False  # also prove the answer equivalent to the reference (SMT)
     workers: int = 0  # auto: worker processes (0: one per core, at most one per method)
+    proposals: str = "uniform"  # mcmc / evolve: uniform moves, or gradient-informed ones
+    #                             (fit/proposals.py: Gibbs-with-Gradients tables)
