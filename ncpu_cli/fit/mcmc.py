@@ -26,6 +26,7 @@ import time
 
 import numpy as np
 
+from ncpu_cli.fit.mcmc_grad import no_tables
 from ncpu_cli.fit.mcmc_tables import ExampleTables, ProgramTables, example_tables, program_tables
 
 BETA = 5.0  # inverse temperature, per bit of cost
@@ -36,6 +37,8 @@ STEP_CYCLES = 1 << 27  # at most this many instructions run in one step, over al
 MIN_CHAIN_PROPOSALS = 1024
 FOUND_PER_CHAIN = 4  # zero-cost fillings a chain records before it stops for a check
 RESTART_STEPS = 24  # steps without a better cost before a chain restarts
+GRAD_SHARE = 0.5  # --proposals gradient: the share of moves drawn from the gradient table
+GRAD_REFRESH = 256  # --proposals gradient: proposals per chain between two tables (a step)
 
 
 class Chains:
@@ -51,6 +54,8 @@ class Chains:
         self.cost = np.zeros(n_chains, dtype=np.int64)  # (C,) after the last step
         self.best_cost = np.zeros(n_chains, dtype=np.int64)  # (C,) best of the last step
         self.best_fill = self.fill.copy()  # (C, H)
+        self.p_grad = 0.0  # share of gradient moves (set_tables)
+        self.off, self.logw = no_tables(len(self.sizes), n_chains)
         self.proposals = 0
         self.accepted = 0
         self.examples_run = 0  # example evaluations (early exit makes them fewer)
@@ -59,6 +64,12 @@ class Chains:
         """(count, H) fillings drawn uniformly."""
         return self.rng.integers(0, self.sizes[None, :], (count, len(self.sizes)),
                                  dtype=np.int64)
+
+    def set_tables(self, off: np.ndarray, logw: np.ndarray, share: float) -> None:
+        """Draw `share` of the moves from proposal tables logw (C, K) laid out by off."""
+        self.off = np.ascontiguousarray(off, dtype=np.int64)
+        self.logw = np.ascontiguousarray(logw, dtype=np.float64)
+        self.p_grad = float(share)
 
     def restart(self, chains: np.ndarray) -> None:
         if len(chains):
@@ -75,7 +86,7 @@ class Chains:
         nfound = np.zeros(c_count, dtype=np.int64)
         stats = np.zeros((c_count, 3), dtype=np.int64)
         run_chains(self.fill, self.states, int(n_props), int(budget), self.beta, self.weights,
-                   *t.sketch_arrays, t.words0, t.dec, t.fields, *ex.arrays, self.cost,
+                   self.p_grad, self.off, self.logw, *t.sketch_arrays, t.words0, t.dec, t.fields, *ex.arrays, self.cost,
                    self.best_cost, self.best_fill, found, nfound, stats)
         self.proposals += int(stats[:, 0].sum())
         self.accepted += int(stats[:, 1].sum())
@@ -95,6 +106,16 @@ def fit_mcmc(tracker) -> None:
     chains = Chains(tables, sketch.sizes, n_chains, opts.seed, beta=BETA, weights=WEIGHTS)
     n_props = max(MIN_CHAIN_PROPOSALS, STEP_PROPOSALS // n_chains)
     budget = STEP_CYCLES // n_chains  # cycles per chain and step (loops make proposals dear)
+    patience = RESTART_STEPS  # steps without a better cost before a chain restarts
+    proposer = None
+    if getattr(opts, "proposals", "uniform") == "gradient":
+        from ncpu_cli.fit.proposals import GradProposer
+
+        proposer = GradProposer(sketch, spec.mem_words, spec.max_cycles)
+        patience = max(1, RESTART_STEPS * n_props // GRAD_REFRESH)  # the same proposals
+        budget = max(1, budget * GRAD_REFRESH // n_props)
+        n_props = GRAD_REFRESH
+    grads = _GradLog()
     canonical = getattr(sketch, "canonical", lambda f: f)
     seen: tuple = ()
     ex = None
@@ -107,6 +128,10 @@ def fit_mcmc(tracker) -> None:
             seen = examples
             ex = example_tables(examples, spec.mem_words, spec.max_cycles, tables.entry)
             best_seen[:] = np.iinfo(np.int64).max  # costs on other examples do not compare
+        if proposer is not None:  # a fresh table for every chain at its current filling
+            tables = proposer.tables(chains.fill, list(examples))
+            chains.set_tables(tables.off, tables.logw, GRAD_SHARE)
+            grads.add(tables)
         found = chains.step(ex, n_props, budget)
         top = int(np.argmin(chains.best_cost))
         offer = canonical(np.concatenate([found, chains.best_fill[top: top + 1]]))
@@ -115,16 +140,43 @@ def fit_mcmc(tracker) -> None:
         better = chains.best_cost < best_seen
         best_seen = np.minimum(best_seen, chains.best_cost)
         last_better[better] = step
-        stale = step - last_better >= RESTART_STEPS
+        stale = step - last_better >= patience
         if _examples(tracker) == seen:  # nothing new will move a chain off a rejected answer
             stale |= chains.cost == 0
         again = np.flatnonzero(stale)
         chains.restart(again)
         best_seen[again], last_better[again] = np.iinfo(np.int64).max, step
-    _report(tracker, chains, time.perf_counter() - start, n_chains)
+    _report(tracker, chains, time.perf_counter() - start, n_chains, grads)
 
 
-def _report(tracker, chains: Chains, seconds: float, n_chains: int) -> None:
+class _GradLog:
+    """What the gradient tables of a run cost, and which holes they left uniform."""
+
+    def __init__(self):
+        self.count, self.seconds, self.uniform = 0, 0.0, None
+
+    def add(self, tables) -> None:
+        self.count += 1
+        self.seconds += tables.seconds
+        if self.uniform is None:  # a hole counts as reached once any table reaches it
+            self.uniform = dict(tables.uniform)
+        else:
+            self.uniform = {h: w for h, w in self.uniform.items() if h in tables.uniform}
+
+    def notes(self, sketch) -> list[str]:
+        if not self.count:
+            return []
+        out = [f"mcmc: {self.count:,} gradient tables ({self.seconds:.1f} s of soft passes), "
+               f"{GRAD_SHARE:.0%} of moves drawn from them, refreshed every {GRAD_REFRESH} "
+               "proposals per chain"]
+        for h, why in sorted((self.uniform or {}).items()):
+            hole = sketch.holes[h]
+            out.append(f"mcmc: hole {hole.line}:{hole.col} ({hole.kind}) uniform: {why}")
+        return out
+
+
+def _report(tracker, chains: Chains, seconds: float, n_chains: int,
+            grads: _GradLog | None = None) -> None:
     tracker.proposals = getattr(tracker, "proposals", 0) + chains.proposals
     rate = chains.proposals / seconds if seconds > 0 else 0.0
     note = (f"mcmc: {chains.proposals:,} proposals in {seconds:.1f} s ({rate:,.0f}/s, "
@@ -133,6 +185,8 @@ def _report(tracker, chains: Chains, seconds: float, n_chains: int) -> None:
     notes = getattr(tracker, "notes", None)
     if isinstance(notes, list):
         notes.append(note)
+        if grads is not None:
+            notes.extend(grads.notes(tracker.sketch))
 
 
 # -- the benchmark (`ncpu bench fit`) ------------------------------------------------------

@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from ncpu_cli.fit.mcmc_eval import SS_SIZE, SS_WORK, decode_word, exec_program, s32, total_cost
+from ncpu_cli.fit.mcmc_grad import grad_move, table_sums
 from ncpu_cli.fit.mcmc_moves import MAX_CHANGES, U_ADDR, propose, uniform, unit_word
 
 NREGS = 16
@@ -40,15 +41,16 @@ def _image(f, words0, HT, UT, UH, GT, CT, BT, VT, dec, fields):
 
 
 @njit(cache=True, parallel=True)
-def run_chains(fill, states, n_props, budget, beta, weights, HT, UT, UH, GT, CT, BT, VT, words0,
-               dec, fields, EI, PAIRS, ER, EIN, cfg, pen, cost, best_cost, best_fill, found,
-               nfound, stats):
+def run_chains(fill, states, n_props, budget, beta, weights, p_grad, off, LW, HT, UT, UH, GT, CT,
+               BT, VT, words0, dec, fields, EI, PAIRS, ER, EIN, cfg, pen, cost, best_cost,
+               best_fill, found, nfound, stats):
     """Advance chains `fill` (C, H) by up to `n_props` proposals each, a chain stopping early
     once its examples have run `budget` cycles (so a step is a fixed amount of work even
     where programs loop).
 
     states (C,) uint64 splitmix64 streams; weights (4,) move probabilities (one hole,
-    replace, opcode, swap). Writes: fill, states, cost (C,) current cost, best_cost (C,) and
+    replace, opcode, swap); p_grad the share of gradient moves (`mcmc_grad`), with chain c's
+    table LW[c] laid out by off (H+1,). Writes: fill, states, cost (C,) current cost, best_cost (C,) and
     best_fill (C, H) the best of this call, found (C, F, H) fillings of cost 0, nfound (C,),
     stats (C, 3) proposals evaluated, accepted, examples run."""
     for c in prange(fill.shape[0]):
@@ -60,17 +62,20 @@ def run_chains(fill, states, n_props, budget, beta, weights, HT, UT, UH, GT, CT,
                 np.zeros(SS_SIZE, dtype=np.int64),  # interpreter state
                 np.empty((MAX_CHANGES, 2), dtype=np.int64),  # holes changed: index, old
                 np.empty((2, 2), dtype=np.int64))  # units touched: index, old word
-        _chain(c, fill[c], states[c:c + 1], n_props, budget, beta, weights, HT, UT, UH, GT, CT,
-               BT, VT, dec, fields, EI, PAIRS, ER, EIN, cfg, pen, mem, dc, work, cost,
-               best_cost, best_fill, found, nfound, stats)
+        grad = (off, LW[c], np.zeros(fill.shape[1]), np.zeros(fill.shape[1]))  # table, A, wh
+        table_sums(off, LW[c], grad[2])
+        _chain(c, fill[c], states[c:c + 1], n_props, budget, beta, weights, p_grad, grad, HT,
+               UT, UH, GT, CT, BT, VT, dec, fields, EI, PAIRS, ER, EIN, cfg, pen, mem, dc, work,
+               cost, best_cost, best_fill, found, nfound, stats)
 
 
 @njit(cache=True, _nrt=False)  # no reference counting in the hot loop (it allocates nothing)
-def _chain(c, f, st, n_props, budget, beta, weights, HT, UT, UH, GT, CT, BT, VT, dec, fields,
-           EI, PAIRS, ER, EIN, cfg, pen, mem, dc, work, cost, best_cost, best_fill, found,
-           nfound, stats):
+def _chain(c, f, st, n_props, budget, beta, weights, p_grad, grad, HT, UT, UH, GT, CT, BT, VT,
+           dec, fields, EI, PAIRS, ER, EIN, cfg, pen, mem, dc, work, cost, best_cost,
+           best_fill, found, nfound, stats):
     """One chain's proposals (see run_chains)."""
     stamp, logs, rg, outb, ss, chg, tu = work
+    off, lw, A, wh = grad
     cur, gen = total_cost(np.inf, 0, mem, dc, stamp, logs, rg, outb, ss, EI, PAIRS, ER, EIN,
                           cfg, pen, dec, fields)
     best = cur
@@ -79,13 +84,17 @@ def _chain(c, f, st, n_props, budget, beta, weights, HT, UT, UH, GT, CT, BT, VT,
     for _ in range(n_props):
         if ss[SS_WORK] >= budget:
             break
-        nchg, ntu = propose(f, st, weights, HT, UT, UH, GT, CT, chg, tu)
+        log_ratio = 0.0  # log q(x' -> x) - log q(x -> x'): 0 for the uniform moves
+        if p_grad > 0.0 and uniform(st) <= p_grad:
+            nchg, ntu, log_ratio = grad_move(f, st, off, lw, A, wh, HT, UT, GT, CT, chg, tu)
+        else:
+            nchg, ntu = propose(f, st, weights, HT, UT, UH, GT, CT, chg, tu)
         for i in range(ntu):
             a = UT[tu[i, 0], U_ADDR]
             tu[i, 1] = mem[a]
             mem[a] = s32(unit_word(tu[i, 0], f, HT, UT, UH, GT, CT, BT, VT, fields))
             decode_word(dc, a, mem[a], dec, fields)
-        bound = cur - math.log(uniform(st)) / beta
+        bound = cur + (log_ratio - math.log(uniform(st))) / beta
         new, gen = total_cost(bound, gen, mem, dc, stamp, logs, rg, outb, ss, EI, PAIRS, ER,
                               EIN, cfg, pen, dec, fields)
         done += 1

@@ -167,25 +167,9 @@ def build_control(
             raise RunError(f"image of {len(words)} words does not fit in {mem_words} words")
         decoded_all.append([isa.decode(w) for w in words])
     tail_d = isa.decode(0)
-    ops = [d.op for dec in decoded_all for d in dec if d.op is not None] + [tail_d.op]
-    classes = {op.cls for op in ops}
-    if any(d.op is None for dec in decoded_all for d in dec):
-        classes.add("illegal")
-    for op in ops:
-        if op.cls not in KNOWN_CLASSES:
-            raise RunError(f"the soft executor does not know instruction class `{op.cls}` ({op.name})")
-        if op.cls in ("alu", "alui") and op.fn not in THRESHOLD_FNS and op.fn not in ("add", "sub"):
-            raise RunError(f"the soft executor has no ALU function `{op.fn}` ({op.name})")
-        if op.cls == "alui" and op.fn == "sub":
-            raise RunError("the soft executor's linear map has no immediate `sub`")
-        if op.cls == "branch" and op.fn not in BRANCH_FNS:
-            raise RunError(f"the soft executor has no branch condition `{op.fn}` ({op.name})")
-    fns = tuple(f for f in THRESHOLD_FNS
-                if any(op.cls in ("alu", "alui") and op.fn == f for op in ops))
-    branches = tuple(b for b in BRANCH_FNS if any(op.cls == "branch" and op.fn == b for op in ops))
-    cols, nf = _columns(fns, branches)
-    sel = nf
-    nf += 3 * NREG
+    lay = layout_of([d for dec in decoded_all for d in dec] + [tail_d])
+    cols, nf, sel, fns, branches = lay.cols, lay.nf, lay.sel, lay.fns, lay.branches
+    classes = lay.classes
     size = max(len(dec) for dec in decoded_all)
 
     eye = norm(torch.eye(NREG, dtype=dtype, device=device))  # (16, 16) normalised one-hots
@@ -216,6 +200,51 @@ def build_control(
         uses=use_t,
         table_t=None if many else table.t().contiguous(),
     )
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns of a control table for a set of decoded words."""
+
+    cols: dict[str, int]  # column name -> index
+    nf: int  # F: every column, the 48 selector columns last
+    sel: int  # first selector column
+    fns: tuple[str, ...]  # threshold ALU functions present
+    branches: tuple[str, ...]  # branch conditions present
+    classes: frozenset[str]  # instruction classes present (+ "illegal")
+
+
+def layout_of(decoded: Sequence) -> Layout:
+    """The column layout of a table holding `decoded` words (``isa.decode`` results);
+    RunError for an instruction the soft executor cannot run."""
+    ops = [d.op for d in decoded if d.op is not None]
+    classes = {op.cls for op in ops}
+    if any(d.op is None for d in decoded):
+        classes.add("illegal")
+    for op in ops:
+        if op.cls not in KNOWN_CLASSES:
+            raise RunError(f"the soft executor does not know instruction class `{op.cls}` ({op.name})")
+        if op.cls in ("alu", "alui") and op.fn not in THRESHOLD_FNS and op.fn not in ("add", "sub"):
+            raise RunError(f"the soft executor has no ALU function `{op.fn}` ({op.name})")
+        if op.cls == "alui" and op.fn == "sub":
+            raise RunError("the soft executor's linear map has no immediate `sub`")
+        if op.cls == "branch" and op.fn not in BRANCH_FNS:
+            raise RunError(f"the soft executor has no branch condition `{op.fn}` ({op.name})")
+    fns = tuple(f for f in THRESHOLD_FNS
+                if any(op.cls in ("alu", "alui") and op.fn == f for op in ops))
+    branches = tuple(b for b in BRANCH_FNS if any(op.cls == "branch" and op.fn == b for op in ops))
+    cols, nf = _columns(fns, branches)
+    return Layout(cols, nf + 3 * NREG, nf, fns, branches, frozenset(classes))
+
+
+def word_row(d, addr: int, lay: Layout, eye: Tensor) -> tuple[Tensor, Tensor]:
+    """(row (F,) float64 with its selectors and derived columns, uses (5,)) of decoded word
+    `d` at address `addr`; `eye` (16, 16) the normalised one-hots (on the host)."""
+    row, sel_index, use = _row(d, addr, lay.cols, lay.nf)
+    _derive(row[None, :], lay.cols)
+    for j in range(3):
+        row[lay.sel + j * NREG: lay.sel + (j + 1) * NREG] = eye[sel_index[j]]
+    return row, use
 
 
 def _derive(rows: Tensor, cols: dict[str, int]) -> None:
