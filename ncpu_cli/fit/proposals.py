@@ -150,7 +150,8 @@ class GradProposer:
         g = (delta_row * g_row[t_of, np.minimum(addr, self.size)]).sum(dim=1)  # (T·V,)
         dw = torch.as_tensor(_signed(var_words) - _signed(cur_mem[t_of, addr]),
                              dtype=torch.float64)  # (T·V,)
-        g = (g + dw * g_mem[t_of, addr]).numpy().reshape(t_count, v_count)  # (T, V)
+        t_idx, a_idx = torch.as_tensor(t_of), torch.as_tensor(addr)
+        g = (g + dw * g_mem[t_idx, a_idx]).numpy().reshape(t_count, v_count)  # (T, V)
         cols = np.concatenate([np.arange(self.off[h.index], self.off[h.index + 1])
                                for h in self.tabled])  # (V,) table column of each variant
         logw[:, cols] = np.clip(-g / 2, -CLIP, CLIP)  # g is 0 at each hole's current candidate
@@ -194,7 +195,7 @@ class GradProposer:
         g_row, g_mem = torch.autograd.grad(loss.sum(), [table, mem], allow_unused=True)
         g_row = torch.zeros_like(table) if g_row is None else g_row
         g_mem = torch.zeros_like(mem) if g_mem is None else g_mem
-        return g_row.detach().to(torch.float64), g_mem.detach().to(torch.float64).numpy()
+        return g_row.detach().to(torch.float64), g_mem.detach().to(torch.float64)
 
 
 def _signed(words: np.ndarray) -> np.ndarray:
