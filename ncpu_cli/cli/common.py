@@ -47,6 +47,9 @@ def stdout() -> Console:
 # Set by `reporting(json=True)`: failures are then one JSON object on stdout.
 _JSON_ERRORS: contextvars.ContextVar[bool] = contextvars.ContextVar("ncpu_json_errors",
                                                                    default=False)
+# The command running under `reports_errors` (`run` for `run_command`): picks the hint
+# of an out-of-memory report.
+_COMMAND: contextvars.ContextVar[str] = contextvars.ContextVar("ncpu_command", default="")
 
 
 def fail(message: str, code: int = EXIT_ERROR, *, kind: str | None = None,
@@ -134,7 +137,8 @@ def check_temperature(value: float, option: str = "--temperature") -> float:
 
 @contextlib.contextmanager
 def reporting(json: bool | None = None) -> Iterator[None]:
-    """Turn library errors into a report and an exit code (1), never a traceback.
+    """Turn library errors into a report and an exit code (1), never a traceback; so is
+    running out of memory (kind `memory`, exit 1, as the exact engines' own memory check).
 
     `json=True`: every failure inside, `fail()` and `usage()` included, is one JSON
     object `{"error": {"kind", "message", "file", "line", "col"}}` on stdout (an
@@ -162,10 +166,47 @@ def reporting(json: bool | None = None) -> Iterator[None]:
         where = f"{name}: " if name else ""
         fail(escape(f"{where}{err.strerror or err}"), kind="file",
              file=None if name is None else str(name))
-    except MemoryError:
-        fail("out of memory (try a smaller --batch or --mem-words)", kind="memory")
+    except (MemoryError, RuntimeError) as err:
+        if not is_out_of_memory(err):
+            raise
+        fail(escape(out_of_memory_message(err)), kind="memory")
     finally:
         _JSON_ERRORS.reset(token)
+
+
+# What torch and Python say when an allocation fails: MemoryError, torch.OutOfMemoryError
+# (CUDA; a RuntimeError), and RuntimeError("... DefaultCPUAllocator: can't allocate memory:
+# you tried to allocate N bytes. Error code 12 (Cannot allocate memory)") on the CPU.
+_OOM_RE = re.compile(r"DefaultCPUAllocator|out of memory|can't allocate memory|"
+                     r"Cannot allocate memory", re.IGNORECASE)
+_OOM_SIZE_RE = re.compile(r"tried to allocate ([0-9]+) bytes", re.IGNORECASE)
+# What to make smaller, by command (the hint of an out-of-memory report)
+MEMORY_HINTS = {
+    "run": "use fewer programs (--batch, --sweep, --inputs) or a smaller --mem-words",
+    "fit": "use fewer --restarts, or a spec with a smaller mem_words",
+    "trace": "use a smaller --mem-words",
+}
+MEMORY_HINT = "use a smaller batch or --mem-words"
+
+
+def is_out_of_memory(err: BaseException) -> bool:
+    """True when `err` is a failed allocation (Python's or torch's, CPU or CUDA)."""
+    if isinstance(err, MemoryError):
+        return True
+    oom_type = getattr(sys.modules.get("torch"), "OutOfMemoryError", None)
+    if oom_type is not None and isinstance(err, oom_type):
+        return True
+    return isinstance(err, RuntimeError) and _OOM_RE.search(str(err)) is not None
+
+
+def out_of_memory_message(err: BaseException) -> str:
+    """One line for a failed allocation: its size when torch says it, and what to make
+    smaller in the command that ran (`MEMORY_HINTS`)."""
+    from ncpu_cli.machine.memory import format_bytes
+
+    m = _OOM_SIZE_RE.search(str(err))
+    size = f": an allocation of {format_bytes(int(m.group(1)))} failed" if m else ""
+    return f"out of memory{size} ({MEMORY_HINTS.get(_COMMAND.get(), MEMORY_HINT)})"
 
 
 def reports_errors(json_param: str = "json_") -> Callable[[F], F]:
@@ -175,8 +216,12 @@ def reports_errors(json_param: str = "json_") -> Callable[[F], F]:
     def decorate(command: F) -> F:
         @functools.wraps(command)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with reporting(json=bool(kwargs.get(json_param, False))):
-                return command(*args, **kwargs)
+            token = _COMMAND.set(command.__name__.removesuffix("_command"))
+            try:
+                with reporting(json=bool(kwargs.get(json_param, False))):
+                    return command(*args, **kwargs)
+            finally:
+                _COMMAND.reset(token)
 
         return wrapper  # type: ignore[return-value]
 

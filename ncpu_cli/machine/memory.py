@@ -13,12 +13,28 @@ def available_bytes(device: str) -> int | None:
             free, _total = torch.cuda.mem_get_info(torch.device(device))
             return int(free)
         with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+            free = next((int(line.split()[1]) * 1024 for line in fh
+                         if line.startswith("MemAvailable:")), None)
     except (OSError, ValueError, RuntimeError, AttributeError):
         return None
-    return None
+    room = address_space_left()
+    return room if free is None else free if room is None else min(free, room)
+
+
+def address_space_left() -> int | None:
+    """What this process may still map under `ulimit -v` (RLIMIT_AS less VmSize), None
+    when there is no such limit (or it cannot be read)."""
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if limit == resource.RLIM_INFINITY:
+            return None
+        with open("/proc/self/status", encoding="ascii") as fh:
+            size = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:"))
+        return max(0, limit - size)
+    except (ImportError, OSError, ValueError, StopIteration):
+        return None
 
 
 def format_bytes(n: float) -> str:

@@ -27,7 +27,7 @@ from ncpu_cli.machine.contract import ResultsByIndex, run_whole
 from ncpu_cli.machine.inputs import ProgramInput
 from ncpu_cli.machine.result import RUNNING, TIMEOUT, ProgramResult
 from ncpu_cli.machine.soft.machine import SoftMachine
-from ncpu_cli.machine.soft.settings import check_config, cpu_threads
+from ncpu_cli.machine.soft.settings import check_config, cpu_threads, soft_bytes_needed
 from ncpu_cli.machine.soft.state import SoftState
 from ncpu_cli.machine.soft.step import LIVE_EPS, soft_step
 
@@ -78,12 +78,10 @@ class SoftBatch(ResultsByIndex):
 
     @staticmethod
     def bytes_needed(batch: int, config: MachineConfig, max_input: int) -> int:
-        """A rough lower bound of what a soft run holds: per chunk of programs, memory,
-        pc distribution and a few (B, N) temporaries plus registers and streams at the
-        chosen float width; and every program's result on the host."""
-        item = 8 if config.dtype == "float64" else 4
-        per_program = 4 * config.mem_words + 4 * 16 + config.max_out + max_input + 64
-        return min(batch, CHUNK) * per_program * item + batch * RESULT_BYTES
+        """What a soft run holds at its peak: one chunk of programs on the machine
+        (measured per program: settings.soft_bytes_needed) and every program's result
+        on the host."""
+        return soft_bytes_needed(min(batch, CHUNK), config, max_input) + batch * RESULT_BYTES
 
     def prepare(self) -> None:
         """Nothing to compile: each chunk's state is built when it runs."""
