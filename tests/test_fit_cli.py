@@ -1,9 +1,12 @@
 """`ncpu fit` on the command line: the program on stdout or in `-o FILE.s`, `--json` with the
 issue's fields, exit 3 (and the best candidate) when a fit cannot succeed, enumerate's
-refusal, `-o` onto the sketch refused, and `--suite DIR --method all`."""
+refusal, `-o` onto the sketch refused, `--suite DIR --method all`, a suite that goes on past
+a bad spec, `--seeds N` on one spec, the side-by-side comparison (`--method A,B
+--proposals uniform,gradient --seeds N`) and `--proposals`' usage errors."""
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 
 import pytest
@@ -75,6 +78,9 @@ def test_json_fields(work: Path) -> None:
     assert out["restarts"] == 16 and out["seed"] == 0
     assert isinstance(out["steps"], int) and out["steps"] >= 1
     assert isinstance(out["seconds"], float) and out["seconds"] >= 0
+    assert out["space"] == "4"  # always a decimal string
+    assert out["candidates"] <= 4 and out["evaluations"] >= out["candidates"] >= 1
+    assert out["stopped"] == "solved"
     assert res.stderr == ""  # --json prints JSON only
 
 
@@ -141,7 +147,8 @@ def test_suite_table_and_rows(work: Path) -> None:
     rows = {(r["task"], r["method"]): r for r in out["rows"]}
     assert set(rows) == {(t, m) for t in ("const", "reg") for m in every}
     assert all(r["solved"] and r["steps"] >= 1 for r in rows.values())
-    assert rows[("const", "evolve")]["space"] == 16 and rows[("reg", "enumerate")]["space"] == 16
+    assert rows[("const", "evolve")]["space"] == "16" and rows[("reg", "enumerate")]["space"] == "16"
+    assert all(r["evaluations"] >= r["candidates"] >= 1 for r in rows.values())
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
@@ -150,3 +157,109 @@ def test_a_bad_time_limit_is_a_usage_error(work: Path, value: str) -> None:
     res = ncpu_fit(spec, "--time-limit", value)
     no_traceback(res)
     assert res.exit_code == 2 and "--time-limit must be a positive number" in res.stderr
+
+
+def test_a_run_the_clock_ends_says_so(work: Path) -> None:
+    spec = write_task(work, "const", EASY["const"])
+    res = ncpu_fit(spec, "--method", "evolve", "--steps", "50", "--restarts", "4",
+                   "--time-limit", "1e-9")
+    no_traceback(res)
+    assert res.exit_code == 3 and "not solved (--time-limit reached)" in res.stderr
+    out = json_of(ncpu_fit(spec, "--method", "evolve", "--steps", "50", "--restarts", "4",
+                           "--time-limit", "1e-9", "--json"))
+    assert out["stopped"] == "time" and out["steps"] < 50
+
+
+def test_seeds_on_one_spec(work: Path) -> None:
+    spec = write_task(work, "const", EASY["const"])
+    args = [spec, "--method", "evolve", "--restarts", "4", "--steps", "6", "--seed", "3",
+            "--time-limit", "120"]
+    out = json_of(ncpu_fit(*args, "--seeds", "4", "--json"))
+    assert out["seeds"] == [3, 4, 5, 6] and [r["seed"] for r in out["runs"]] == [3, 4, 5, 6]
+    solved = [r for r in out["runs"] if r["solved"]]
+    summ = out["summary"]
+    assert (summ["runs"], summ["solved"]) == (4, len(solved))
+    assert summ["success_rate"] == pytest.approx(len(solved) / 4, abs=1e-4)
+    if solved:
+        to = summ["to_solution"]
+        evals = sorted(r["evaluations"] for r in solved)
+        assert (to["evaluations"]["min"], to["evaluations"]["max"]) == (evals[0], evals[-1])
+        assert to["evaluations"]["median"] == pytest.approx(statistics.median(evals))
+    # each run is the single fit with its seed
+    one = json_of(ncpu_fit(*args[:-4], "--seed", "5", "--time-limit", "120", "--json"))
+    third = out["runs"][2]
+    assert one["holes"] == third["holes"] and one["solved"] == third["solved"]
+    assert (one["steps"], one["candidates"], one["evaluations"]) == (
+        third["steps"], third["candidates"], third["evaluations"])
+    text = ncpu_fit(*args, "--seeds", "4")
+    no_traceback(text)
+    assert text.exit_code == (0 if len(solved) == 4 else 3)
+    assert f"evolve: solved {len(solved)}/4 seeds (3..6" in text.stdout
+    assert text.stderr.count("seed ") == 4
+
+
+def test_seeds_with_output_is_a_usage_error(work: Path) -> None:
+    spec = write_task(work, "const", EASY["const"])
+    res = ncpu_fit(spec, "--seeds", "2", "-o", "x.s")
+    no_traceback(res)
+    assert res.exit_code == 2 and "-o goes with one fit" in res.stderr
+
+
+def test_suite_goes_on_past_a_bad_spec(work: Path) -> None:
+    suite = work / "suite"
+    write_task(suite, "const", EASY["const"])
+    (suite / "broken.yaml").write_text("sketch: missing.s\nexamples: []\n")
+    args = ["--suite", suite, "--method", "enumerate", *QUICK]
+    res = ncpu_fit(*args)
+    no_traceback(res)
+    assert res.exit_code == 3  # not every task solved
+    assert any(line.split()[:1] == ["broken"] and "error" in line
+               for line in res.stdout.splitlines()), res.stdout
+    assert any(line.split()[:2] == ["const", "16"] and "✓" in line
+               for line in res.stdout.splitlines()), res.stdout
+    rows = {r["task"]: r for r in json_of(ncpu_fit(*args, "--json"))["rows"]}
+    assert rows["const"]["solved"] and not rows["broken"]["solved"]
+    assert "missing.s" in rows["broken"]["note"]
+
+
+def test_suite_compares_configurations_side_by_side(work: Path) -> None:
+    suite = work / "suite"
+    for name in ("const", "reg"):
+        write_task(suite, name, EASY[name])
+    args = ["--suite", suite, "--method", "evolve,enumerate", "--proposals", "uniform,gradient",
+            "--seeds", "2", "--steps", "8", *QUICK]
+    out = json_of(ncpu_fit(*args, "--json"))
+    got = sorted((r["task"], r["method"], r["proposals"], r["seed"]) for r in out["rows"])
+    want = sorted([(t, "evolve", k, s) for t in ("const", "reg") for k in ("uniform", "gradient")
+                   for s in (0, 1)] + [(t, "enumerate", None, s) for t in ("const", "reg")
+                                       for s in (0, 1)])
+    assert got == want
+    summary = {(r["task"], r["method"], r["proposals"]): r for r in out["summary"]}
+    assert len(summary) == 2 * 3
+    for (task_, method, kind), row in summary.items():
+        runs = [r for r in out["rows"]
+                if (r["task"], r["method"], r["proposals"]) == (task_, method, kind)]
+        assert row["runs"] == 2 and row["solved"] == sum(r["solved"] for r in runs)
+        done = [r["seconds"] for r in runs if r["solved"]]
+        if done:
+            assert row["to_solution"]["seconds"]["median"] == pytest.approx(
+                statistics.median(done), abs=1e-3)
+    text = ncpu_fit(*args)
+    no_traceback(text)
+    header = next(line for line in text.stdout.splitlines() if "task" in line).split()
+    assert header == ["task", "space", "evolve/uniform", "evolve/gradient", "enumerate"]
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("--method", "enumerate", "--proposals", "gradient"), "--proposals goes with --method"),
+    (("--method", "auto", "--proposals", "uniform"), "--proposals goes with --method"),
+    (("--method", "mcmc", "--proposals", "greedy"), "unknown kind `greedy`"),
+    (("--method", "mcmc", "--proposals", "uniform,gradient"), "a list goes with --suite"),
+    (("--method", "mcmc,evolve"), "needs --suite DIR"),
+    (("--method", "annealing"), "unknown method `annealing`"),
+])
+def test_method_and_proposals_usage_errors(work: Path, args, fragment: str) -> None:
+    spec = write_task(work, "const", EASY["const"])
+    res = ncpu_fit(spec, *args)
+    no_traceback(res)
+    assert res.exit_code == 2 and fragment in res.stderr, res.stderr

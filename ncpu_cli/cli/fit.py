@@ -19,7 +19,6 @@ from ncpu_cli.cli.common import (
     reported_errors,
     reports_errors,
     stderr,
-    stdout,
     usage,
 )
 from ncpu_cli.cli.root import app
@@ -28,23 +27,13 @@ from ncpu_cli.fit.options import (
     DEFAULT_RESTARTS,
     DEFAULT_TIME_LIMIT,
     METHODS,
+    PROPOSALS,
     FitOptions,
 )
 from ncpu_cli.fsutil import write_atomic
 
 SEARCH, OUTPUT = "Search", "Output"
-
-
-class Method(str, Enum):
-    auto = "auto"
-    smt = "smt"
-    mcmc = "mcmc"
-    evolve = "evolve"
-    enumerate = "enumerate"
-    gradient = "gradient"
-    all = "all"
-
-
+PROPOSAL_METHODS = ("mcmc", "evolve")  # as fit.api's (that module imports torch)
 EXIT_UNSOLVABLE = 4  # a proof that no filling of the sketch meets the spec
 
 
@@ -66,24 +55,35 @@ def fit_command(
         None, metavar="SPEC",
         help="A fit spec (YAML: sketch, examples or a reference), or with --like the sketch "
              "(.s)."),
-    method: Method = typer.Option(
-        Method.auto, "--method", case_sensitive=False, rich_help_panel=SEARCH,
+    method: str = typer.Option(
+        "auto", "--method", rich_help_panel=SEARCH, metavar="METHOD",
         help="auto: a portfolio (enumerate for small spaces, else smt ‖ mcmc ‖ evolve in "
-             "processes; the first verified answer wins); smt: bit-vector solving "
-             "(bitwuzla), can prove a sketch unsolvable; mcmc: STOKE-style sampling; "
-             "evolve / enumerate: searches on the exact machine; gradient: descent through "
-             "the soft machine; all (with --suite): every method."),
+             "processes; the first verified answer wins, or with --steps the first in that "
+             "order that solved); smt: bit-vector solving (bitwuzla), can prove a sketch "
+             "unsolvable; mcmc: STOKE-style sampling; evolve / enumerate: searches on the "
+             "exact machine; gradient: descent through the soft machine. With --suite: a "
+             "comma list (mcmc,evolve,gradient) or all (every method)."),
+    proposals: Optional[str] = typer.Option(
+        None, "--proposals", rich_help_panel=SEARCH, metavar="KIND",
+        help="mcmc and evolve: how moves are drawn, uniform (the default) or gradient "
+             "(weighted by a soft pass's first-order estimate of each move's effect). With "
+             "--suite a comma list (uniform,gradient) compares them; other methods run "
+             "once."),
     restarts: int = typer.Option(
         DEFAULT_RESTARTS, "--restarts", min=1, rich_help_panel=SEARCH,
         help="Gradient restarts run as one batch (evolve: the population)."),
     steps: Optional[int] = typer.Option(
         None, "--steps", min=1, rich_help_panel=SEARCH,
-        help="Step limit (gradient steps, generations, enumeration batches); default: "
-             "until solved or out of time."),
+        help="Step limit (gradient steps, generations, enumeration batches, mcmc kernel "
+             "calls, smt rounds); default: until solved or out of time. With --seed it makes "
+             "a fit reproducible (unless --time-limit ends it first)."),
     time_limit: float = typer.Option(
         DEFAULT_TIME_LIMIT, "--time-limit", rich_help_panel=SEARCH, metavar="SECONDS",
-        help="Wall-clock budget per fit (per task and method with --suite)."),
-    seed: int = typer.Option(0, "--seed", rich_help_panel=SEARCH, help="Random seed."),
+        help="Wall-clock budget per fit (per task, configuration and seed with --suite). "
+             "Without --steps where a fit ends depends on the machine's speed, so results "
+             "can differ between runs."),
+    seed: int = typer.Option(0, "--seed", rich_help_panel=SEARCH,
+                             help="Random seed (with --steps: the same answer every run)."),
     verify: Optional[int] = typer.Option(
         None, "--verify", min=0, rich_help_panel=SEARCH, metavar="N",
         help="Before 'solved', run the answer against the reference on N fresh inputs (a "
@@ -136,8 +136,9 @@ def fit_command(
         help="Run every spec of DIR and print a table per task and method."),
     seeds: int = typer.Option(
         1, "--seeds", min=1, rich_help_panel=SEARCH,
-        help="With --suite: run each task and method with this many seeds (--seed, +1, ...) "
-             "and show the share solved."),
+        help="Run each fit with this many seeds (--seed, +1, ...): the share solved, and "
+             "the median and spread of seconds and evaluations to the answer (with "
+             "--suite per task and configuration)."),
     tasks: Optional[str] = typer.Option(
         None, "--tasks", rich_help_panel=SEARCH, metavar="A,B",
         help="With --suite: only these tasks (comma-separated names)."),
@@ -152,9 +153,10 @@ def fit_command(
         usage("give a SPEC file, or --suite DIR (not both)")
     if not time_limit > 0 or time_limit == float("inf"):  # nan fails `> 0` too
         usage(f"--time-limit must be a positive number of seconds, got {time_limit}")
-    if method is Method.all and suite is None:
-        usage("--method all needs --suite DIR (one spec takes one method)")
-    opts = FitOptions(method=method.value if method is not Method.all else "auto",
+    methods = _methods(method, suite is not None)
+    kinds = _proposals(proposals, methods, suite is not None)
+    opts = FitOptions(method=methods[0],
+                      proposals=kinds[0] if kinds and suite is None else "uniform",
                       verify=verify, prove=prove, workers=workers,
                       restarts=restarts, steps=steps, time_limit=time_limit, seed=seed,
                       device=device.value, estimator=estimator.value,
@@ -164,23 +166,35 @@ def fit_command(
     from ncpu_cli.fit import check_options  # torch and the engines: only now
 
     check_options(opts)
-    if suite is None and (seeds != 1 or tasks is not None):
-        usage("--seeds and --tasks go with --suite DIR")
+    if suite is None and tasks is not None:
+        usage("--tasks goes with --suite DIR")
     if like is not None and suite is not None:
         usage("--like goes with one sketch, not --suite")
     like_spec = (like, spec, args, results) if like is not None else None
     if suite is not None:
+        from ncpu_cli.cli.fit_runs import run_suite_command
+
         only = [t for t in tasks.split(",") if t.strip()] if tasks is not None else None
-        _suite(suite, method, opts, json_, seeds, only)
+        run_suite_command(suite, methods, kinds or None, opts, json_, seeds, only)
         return
     from ncpu_cli.run import distributed
 
+    if seeds > 1 and output is not None:
+        usage("-o goes with one fit, not --seeds (which prints a summary)")
+    if seeds > 1 and distributed.launched():
+        usage("--seeds runs one process's fits one after another: not under torchrun")
     session = None
     try:
         with reported_errors():
-            if distributed.launched():  # started by torchrun: this process is one rank
-                session = distributed.start(device.value)
-            code = _fit_one(spec, opts, output, json_, session, like_spec)
+            if seeds > 1:
+                from ncpu_cli.cli.fit_runs import fit_seeds_command
+
+                parsed = load_parsed(spec, like_spec)
+                code = fit_seeds_command(parsed, spec, opts, json_, seeds)
+            else:
+                if distributed.launched():  # started by torchrun: this process is one rank
+                    session = distributed.start(device.value)
+                code = _fit_one(spec, opts, output, json_, session, like_spec)
     except typer.Exit as done:
         code = done.exit_code
     if session is not None:
@@ -192,12 +206,12 @@ def _fit_one(spec: str, opts: FitOptions, output: Optional[str], json_: bool, se
              like_spec=None) -> int:
     """One spec; under torchrun each rank fits its share of the restarts (seed + rank), the
     first verified solution stops every rank, and rank 0 prints the result."""
-    from ncpu_cli.fit import fit, load_spec
+    from ncpu_cli.fit import fit
     from ncpu_cli.fit.search import combine
     from ncpu_cli.run import distributed
 
     with distributed.phase(session):
-        parsed = load_spec(spec) if like_spec is None else _like(*like_spec)
+        parsed = load_parsed(spec, like_spec)
         if output is not None and output != "-" and parsed.sketch_path is not None \
                 and Path(output).resolve() == parsed.sketch_path.resolve():
             usage(f"-o {output} is the sketch itself: write the filled program elsewhere")
@@ -245,6 +259,47 @@ def _exit_code(result) -> int:
     return EXIT_UNSOLVABLE if getattr(result, "proved_unsolvable", False) else EXIT_TIMEOUT
 
 
+def _methods(text: str, suite: bool) -> list[str]:
+    """--method: one method, or with --suite a comma list or `all`."""
+    names = [t.strip().lower() for t in text.split(",") if t.strip()]
+    known = (*METHODS, "all")
+    for name in names:
+        if name not in known:
+            usage(f"--method: unknown method `{name}` (choose {', '.join(known)})")
+    if not names:
+        usage(f"--method needs a method (choose {', '.join(known)})")
+    if not suite and (len(names) > 1 or names == ["all"]):
+        usage(f"--method {text} needs --suite DIR (one spec takes one method)")
+    if "all" in names:
+        names = [m for n in names for m in (METHODS if n == "all" else [n])]
+    return list(dict.fromkeys(names))  # each once, in the order given
+
+
+def _proposals(text: Optional[str], methods: list[str], suite: bool) -> list[str]:
+    """--proposals: one kind, or with --suite a comma list; only for mcmc and evolve."""
+    if text is None:
+        return []
+    kinds = list(dict.fromkeys(t.strip().lower() for t in text.split(",") if t.strip()))
+    for kind in kinds:
+        if kind not in PROPOSALS:
+            usage(f"--proposals: unknown kind `{kind}` (choose {', '.join(PROPOSALS)})")
+    if not kinds:
+        usage(f"--proposals needs a kind (choose {', '.join(PROPOSALS)})")
+    if not suite and len(kinds) > 1:
+        usage(f"--proposals {text}: one kind for one fit (a list goes with --suite DIR)")
+    if not any(m in PROPOSAL_METHODS for m in methods):
+        usage(f"--proposals goes with --method {' or '.join(PROPOSAL_METHODS)} "
+              f"(not {','.join(methods)})")
+    return kinds
+
+
+def load_parsed(spec: str, like_spec=None):
+    """The FitSpec of SPEC, or of `--like PROG.s SKETCH.s`."""
+    from ncpu_cli.fit import load_spec
+
+    return load_spec(spec) if like_spec is None else _like(*like_spec)
+
+
 def _like(reference: str, sketch: str, args: str, results: str):
     """The spec of `--like PROG.s SKETCH.s`: SKETCH's shape, PROG's function."""
     from ncpu_cli.fit.spec import load_like
@@ -257,27 +312,3 @@ def _like(reference: str, sketch: str, args: str, results: str):
 
     return load_like(reference, sketch, args=regs(args, "--args"),
                      results=regs(results, "--results"))
-
-
-def _suite(folder: str, method: Method, opts: FitOptions, json_: bool, seeds: int,
-           only: list[str] | None) -> None:
-    from ncpu_cli.fit.suite import run_suite
-    from ncpu_cli.render.fit import suite_table
-
-    methods = list(METHODS) if method is Method.all else [method.value]
-    err = stderr()
-    on_row = None
-    if not json_:
-        on_row = lambda r: err.print(  # noqa: E731
-            f"{r.task} {r.method} seed {r.seed}: "
-            f"{'solved' if r.solved else (r.note or 'not solved')} "
-            f"({r.seconds:.1f} s, {r.steps} steps)", highlight=False)
-    rows = run_suite(folder, methods, opts, on_row=on_row, seeds=seeds, only=only)
-    if json_:
-        sys.stdout.write(json.dumps({"suite": folder, "rows": [r.to_json() for r in rows]}) + "\n")
-    else:
-        out = stdout()
-        if not out.is_terminal:
-            out.width = 160  # piped into a file or README: never cut a cell
-        out.print(suite_table(rows, methods))
-    raise typer.Exit(EXIT_OK if all(r.solved for r in rows) else EXIT_TIMEOUT)

@@ -7,12 +7,14 @@ from pathlib import Path
 
 from ncpu_cli.errors import FitError
 from ncpu_cli.fit.loss import Loss
-from ncpu_cli.fit.options import METHODS, FitOptions
+from ncpu_cli.fit.options import METHODS, PROPOSALS, FitOptions
 from ncpu_cli.fit.params import ESTIMATORS
 from ncpu_cli.fit.portfolio import fit_auto
 from ncpu_cli.fit.runner import run_method
 from ncpu_cli.fit.search import FitResult, Report
 from ncpu_cli.fit.spec import FitSpec, load_spec
+
+PROPOSAL_METHODS = ("mcmc", "evolve")  # the methods that take `proposals`
 
 
 def check_options(opts: FitOptions) -> None:
@@ -33,6 +35,11 @@ def check_options(opts: FitOptions) -> None:
         raise FitError(f"--verify must be 0 or more, got {opts.verify}")
     if opts.max_candidates < 1:
         raise FitError(f"--max-candidates must be at least 1, got {opts.max_candidates}")
+    if opts.proposals not in PROPOSALS:
+        raise FitError(f"unknown proposals `{opts.proposals}` (choose {', '.join(PROPOSALS)})")
+    if opts.proposals != "uniform" and opts.method not in PROPOSAL_METHODS:
+        raise FitError(f"--proposals {opts.proposals} goes with --method "
+                       f"{' or '.join(PROPOSAL_METHODS)}, not {opts.method}")
 
 
 def fit(spec: FitSpec | str | Path, method: str = "auto", *, loss: Loss | None = None,

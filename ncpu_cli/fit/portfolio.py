@@ -8,6 +8,13 @@ run side by side, one process each, at most one per core; the first verified
 answer stops the others, and so does a proof that no filling exists.  The
 result names the method that won and every worker's time (``method_times``).
 
+With ``--steps`` the portfolio is deterministic instead: its members do not depend
+on the number of cores (all of ``ORDER``, or the first ``--workers``), at most one
+per core runs at a time, each runs to its own answer or its steps, and the answer
+is that of the first member in ``ORDER`` that solved -- decided as soon as every
+member before it has finished.  So the same seed and steps give the same answer
+(each member is reproducible given them), unless a member's --time-limit ends it.
+
 Workers are started with the ``spawn`` method (no fork of a process that holds
 torch's or numba's threads) in their own process group, so stopping a worker
 also stops the solver process it may have started.
@@ -36,10 +43,10 @@ GRACE = 10.0  # seconds past --time-limit before a silent worker is stopped
 
 
 def plan(sketch: Sketch, opts: FitOptions) -> list[str]:
-    """The methods `auto` runs on this sketch."""
+    """The methods `auto` runs on this sketch (with --steps: not counting the cores)."""
     if sketch.space <= ENUMERATE_MAX:
         return ["enumerate"]
-    cores = opts.workers or os.cpu_count() or 1
+    cores = opts.workers or (len(ORDER) if opts.steps is not None else os.cpu_count() or 1)
     return list(ORDER[: max(1, min(cores, len(ORDER)))])
 
 
@@ -77,48 +84,79 @@ def _worker(spec: FitSpec, opts: FitOptions, out) -> None:
 
 
 def _race(spec: FitSpec, opts: FitOptions, methods: list[str]) -> FitResult:
+    """Every method in its own process: the first verified answer wins, or with --steps
+    the first method in order that solved (``decided``)."""
+    fixed = opts.steps is not None
+    slots = min(len(methods), opts.workers or os.cpu_count() or 1) if fixed else len(methods)
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     procs = {m: ctx.Process(target=_worker, args=(spec, replace(opts, method=m), out),
                             name=f"ncpu-fit-{m}") for m in methods}
     start = time.perf_counter()
-    for p in procs.values():
-        p.start()
+    began: dict[str, float] = {}  # method -> when its process started
     results: dict[str, FitResult] = {}
     errors: dict[str, str] = {}
     times: dict[str, float] = {}
     try:
-        while len(results) + len(errors) < len(methods):
-            left = opts.time_limit + GRACE - (time.perf_counter() - start)
+        while True:
+            running = [m for m in began if m not in results and m not in errors]
+            for m in [m for m in methods if m not in began][: max(0, slots - len(running))]:
+                procs[m].start()
+                began[m] = time.perf_counter()
+                running.append(m)
+            if not running or decided(methods, results, errors, fixed):
+                break
+            now = time.perf_counter()
+            late = [m for m in running
+                    if now - began[m] > opts.time_limit + GRACE or not procs[m].is_alive()]
             try:
-                method, kind, payload, secs = out.get(timeout=max(0.1, min(1.0, left)))
+                method, kind, payload, secs = out.get(timeout=0.5 if late else 1.0)
             except queue.Empty:
-                if left <= 0 or not any(p.is_alive() for p in procs.values()):
-                    break
+                for m in late:  # silent past its time limit, or died without a word
+                    errors[m] = ("no report within its time limit" if procs[m].is_alive()
+                                 else "its process ended without a result")
+                    _stop([procs[m]])
                 continue
             times[method] = round(secs, 3)
             if kind == "error":
                 errors[method] = payload
-                continue
-            results[method] = payload
-            if payload.solved or payload.proved_unsolvable:
-                break
+            else:
+                results[method] = payload
     finally:
-        _stop(procs.values())
-    for m in methods:
-        times.setdefault(m, round(time.perf_counter() - start, 3))
+        _stop([p for m, p in procs.items() if m in began])
+    for m in began:  # a member never started (its answer was not needed) has no time
+        times.setdefault(m, round(time.perf_counter() - began[m], 3))
     return _verdict(methods, results, errors, times, time.perf_counter() - start)
+
+
+def decided(methods: list[str], results: dict[str, FitResult], errors: dict[str, str],
+            fixed: bool) -> bool:
+    """Whether the portfolio has its answer: a proof that no filling exists, or a solution
+    -- any solution in a race, and with `fixed` (--steps) one of a method every method
+    before which (in `methods`' order) has finished without one; or every method done."""
+    done = [results[m] for m in methods if m in results]
+    if any(r.proved_unsolvable for r in done):
+        return True
+    if not fixed:
+        return any(r.solved for r in done) or len(results) + len(errors) == len(methods)
+    for m in methods:
+        if m in results and results[m].solved:
+            return True
+        if m not in results and m not in errors:
+            return False
+    return True
 
 
 def _verdict(methods, results: dict[str, FitResult], errors: dict[str, str],
              times: dict[str, float], seconds: float) -> FitResult:
-    """The first solution, else a proof of no solution, else the best candidate."""
+    """The first solution (in `methods`' order), else a proof of no solution, else the best
+    candidate (the earlier method on a tie)."""
     if not results:
         if errors:
             raise FitError("; ".join(f"{m}: {e}" for m, e in errors.items()))
         raise FitError(f"no worker of the portfolio ({', '.join(methods)}) reported within "
                        "its time limit")
-    done = list(results.values())
+    done = [results[m] for m in methods if m in results]
     best = (next((r for r in done if r.solved), None)
             or next((r for r in done if r.proved_unsolvable), None)
             or max(done, key=lambda r: (r.examples_passed, r.holdout_passed)))

@@ -7,6 +7,13 @@ on the holdout, remembers the best one so far (most examples passed, then the
 smallest distance) and reports the first that passes everything.  So nothing a
 method believes counts until the exact machine agrees.
 
+Two counts measure the work: ``candidates``, the distinct fillings (distinct programs:
+fillings made canonical first) the tracker checked, and ``evaluations``, every filling
+evaluated on the exact semantics -- the rows of each batch the tracker scores (repeats
+across batches included) plus what a method evaluates in its own compiled kernel (mcmc's
+proposals), which the method adds to ``tracker.evaluations`` itself. ``stopped`` says
+why the search ended (``STOPS``).
+
 When the spec states the intended function (a reference, or inputs), "everything"
 includes verification (CEGIS): a filling that passes every example and holdout is run
 against the reference on `verify` fresh inputs; a counterexample joins
@@ -22,6 +29,7 @@ from typing import Callable
 import numpy as np
 
 from ncpu_cli.fit.check import Checker, Scores
+from ncpu_cli.fit.distinct import DistinctRows
 from ncpu_cli.fit.options import FitOptions
 from ncpu_cli.fit.sketch import Sketch
 from ncpu_cli.fit.spec import Example, FitSpec
@@ -29,6 +37,10 @@ from ncpu_cli.fit.verify import Verifier, verify_count
 from ncpu_cli.isa import to_signed
 
 MAX_NOTES = 20  # counterexample notes kept (the count goes on)
+# why a search ended: a verified answer; a proof that none exists; --steps spent; the
+# --time-limit reached (the one stop that depends on the machine's speed); the method
+# ended by itself (smt undecided, another rank stopped: the notes say why)
+STOPS = ("solved", "unsolvable", "steps", "time", "ended")
 
 
 @dataclass
@@ -40,7 +52,7 @@ class Progress:
     best_passed: int  # examples passed by the best filling so far
     examples: int
     exact_matches: int  # fillings this step that passed every example
-    candidates: int  # fillings checked so far
+    candidates: int  # distinct fillings checked so far
 
 
 Report = Callable[[Progress], None]
@@ -58,8 +70,11 @@ class Tracker:
         self.best_key = (-1, -np.inf)  # (examples passed, -distance)
         self.best_holdout = 0
         self.solution: np.ndarray | None = None
-        self.candidates = 0
+        self._distinct = DistinctRows()
+        self.evaluations = 0  # fillings evaluated exactly (tracker batches + method kernels)
+        self._proposals = 0
         self.steps = 0
+        self.stopped: str | None = None  # set when keep_going says stop (STOPS)
         self._seen_holdout: set[bytes] = set()
         self.stop_any: Callable[[bool], bool] | None = None  # torchrun: any rank stops
         self.examples: list[Example] = list(spec.examples)  # grows by counterexamples
@@ -78,6 +93,22 @@ class Tracker:
             self.notes.append("verify: not done: the spec has neither a reference nor inputs")
 
     @property
+    def candidates(self) -> int:
+        """Distinct fillings checked on the exact machine (see ``DistinctRows``)."""
+        return self._distinct.count
+
+    @property
+    def proposals(self) -> int:
+        """mcmc's proposals (an older name: assigning it adds the increase to
+        ``evaluations``)."""
+        return self._proposals
+
+    @proposals.setter
+    def proposals(self, value: int) -> None:
+        self.evaluations += int(value) - self._proposals
+        self._proposals = int(value)
+
+    @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
@@ -88,9 +119,16 @@ class Tracker:
         """Whether a method takes another step: no solution yet, time and --steps left, and
         (`exhausted`) the method has more to try. Under torchrun every rank decides
         together (`stop_any`), so the first rank that solves stops them all."""
-        stop = (self.solution is not None or exhausted or self.out_of_time()
-                or (self.options.steps is not None and self.steps >= self.options.steps))
-        return not (self.stop_any(stop) if self.stop_any is not None else stop)
+        steps = self.options.steps
+        reason = ("solved" if self.solution is not None else "ended" if exhausted
+                  else "steps" if steps is not None and self.steps >= steps
+                  else "time" if self.out_of_time() else None)
+        stop = reason is not None
+        if self.stop_any is not None:
+            stop = self.stop_any(stop)
+        if stop:
+            self.stopped = reason or "ended"
+        return not stop
 
     def offer(self, proposed: np.ndarray, loss: float | None = None
               ) -> tuple[np.ndarray | None, Scores]:
@@ -101,7 +139,11 @@ class Tracker:
         self.steps += 1
         examples = list(self.examples)  # (E,) this call's examples
         sc = self.checker.score(fillings, examples)
-        self.candidates += len(fillings)
+        self.evaluations += len(fillings)
+        self._distinct.add(getattr(self.sketch, "canonical", _same)(fillings))
+        if not self._distinct.exact and not any(n.startswith("candidates:") for n in self.notes):
+            self.notes.append(f"candidates: more than {self._distinct.limit:,} distinct "
+                              "fillings; past that a repeat may count again (an upper bound)")
         count = sc.count
         order = np.lexsort((sc.distance, -count))  # most passed, then nearest
         top = order[0]
@@ -170,6 +212,10 @@ class Tracker:
         return self.checker.score(fillings, self.spec.holdout).count
 
 
+def _same(fillings: np.ndarray) -> np.ndarray:
+    return fillings
+
+
 @dataclass
 class FitResult:
     """The outcome of one fit (the fields of ``ncpu fit --json``)."""
@@ -186,8 +232,8 @@ class FitResult:
     restarts: int
     seconds: float
     seed: int
-    candidates: int = 0  # fillings checked on the exact machine
-    space: int = 0  # number of fillings of the sketch
+    candidates: int = 0  # distinct fillings checked on the exact machine
+    space: int = 0  # number of distinct fillings (programs) of the sketch
     values: list = field(default_factory=list)  # the best filling, one value per hole
     verified: int = 0  # fresh inputs the solution passed against the reference
     counterexamples: int = 0  # inputs verification found wrong (they joined the examples)
@@ -195,16 +241,24 @@ class FitResult:
     proved_unsolvable: bool = False  # no filling of the sketch meets the spec
     method_times: dict | None = None  # portfolio: seconds per method
     notes: list = field(default_factory=list)  # what a user should know (strings)
+    evaluations: int = 0  # fillings evaluated exactly, repeats and method kernels included
+    stopped: str | None = None  # why the search ended (search.STOPS)
 
     def to_json(self) -> dict:
         keys = ("solved", "method", "program", "holes", "examples_passed", "examples_total",
                 "holdout_passed", "holdout_total", "steps", "restarts", "seconds", "seed",
-                "candidates", "space", "verified", "counterexamples", "proved",
-                "proved_unsolvable", "method_times", "notes")
+                "candidates", "evaluations", "space", "stopped", "verified",
+                "counterexamples", "proved", "proved_unsolvable", "method_times", "notes")
         out = {k: getattr(self, k) for k in keys}
         out["seconds"] = round(self.seconds, 3)
-        out["space"] = str(self.space) if self.space >= 2**53 else self.space
+        out["space"] = space_text(self.space)
         return out
+
+
+def space_text(space: int) -> str:
+    """`space` in JSON: always a decimal string (exact at any size; a float would round
+    past 2^53 and overflow past 10^308)."""
+    return str(int(space))
 
 
 def combine(results: list[FitResult]) -> FitResult:
@@ -215,7 +269,8 @@ def combine(results: list[FitResult]) -> FitResult:
         results, key=lambda r: (r.examples_passed, r.holdout_passed))
     out = FitResult(**{k: getattr(best, k) for k in best.__dataclass_fields__})
     out.restarts = sum(r.restarts for r in results)
-    out.candidates = sum(r.candidates for r in results)
+    out.candidates = sum(r.candidates for r in results)  # each rank's distinct fillings
+    out.evaluations = sum(r.evaluations for r in results)
     out.steps = max(r.steps for r in results)
     out.seconds = max(r.seconds for r in results)
     out.seed = results[0].seed
@@ -230,7 +285,11 @@ def result_fields(tracker: Tracker) -> dict:
     (with counterexamples) passed and in all, verification, proofs and notes."""
     solved = tracker.solution is not None
     total = len(tracker.examples)
+    stopped = ("solved" if solved else "unsolvable" if tracker.proved_unsolvable
+               else tracker.stopped or "ended")
     return {
+        "stopped": stopped,
+        "evaluations": tracker.evaluations,
         "examples_passed": total if solved else max(0, tracker.best_key[0]),
         "examples_total": total,
         "verified": tracker.verified if solved else 0,

@@ -1,10 +1,12 @@
-"""Rich views of `ncpu fit`: the live progress line and the suite table."""
+"""Rich views of `ncpu fit`: the live progress line, the summary line, the summary of
+several seeds and the suite table."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Sequence
 
+import numpy as np
 from rich import box
 from rich.table import Table
 from rich.text import Text
@@ -25,7 +27,7 @@ def summary_line(r: FitResult) -> str:
     elif r.proved_unsolvable:
         verdict = "proved unsolvable (no filling of the sketch meets the spec)"
     else:
-        verdict = "not solved (budget spent)"
+        verdict = "not solved (" + _WHY.get(r.stopped or "", "budget spent") + ")"
     held = f", holdout {r.holdout_passed}/{r.holdout_total}" if r.holdout_total else ""
     steps = f"{r.steps} step" + ("" if r.steps == 1 else "s")
     checks = ""
@@ -39,27 +41,55 @@ def summary_line(r: FitResult) -> str:
     workers = ""
     if r.method_times and len(r.method_times) > 1:
         workers = " (" + ", ".join(f"{m} {s:.1f} s" for m, s in r.method_times.items()) + ")"
+    evals = f", {r.evaluations:,} evaluations" if r.evaluations != r.candidates else ""
     return (f"{verdict} by {r.method} in {steps}, {r.seconds:.1f} s{workers}: examples "
-            f"{r.examples_passed}/{r.examples_total}{held}{checks}; {r.candidates:,} fillings "
-            f"checked exactly (space {r.space:,})")
+            f"{r.examples_passed}/{r.examples_total}{held}{checks}; {r.candidates:,} distinct "
+            f"fillings checked exactly{evals} (space {r.space:,})")
 
 
-def suite_table(rows: Sequence[SuiteRow], methods: Sequence[str]) -> Table:
-    """One row per task, a solved / seconds / steps group per method, totals last."""
+_WHY = {"steps": "--steps spent", "time": "--time-limit reached",
+        "ended": "the method stopped; see the notes in --json"}
+
+
+def _spread(s: dict | None, fmt: str) -> str:
+    return "-" if s is None else (f"{format(s['median'], fmt)} "
+                                  f"({format(s['min'], fmt)}–{format(s['max'], fmt)})")
+
+
+def seeds_summary(summary: dict, method: str, first_seed: int) -> str:
+    """`--seeds N` on one spec: the share solved, then the median and range (min–max) of
+    seconds, evaluations and steps to the answer over the seeds that solved."""
+    n, ok = summary["runs"], summary["solved"]
+    head = (f"{method}: solved {ok}/{n} seeds ({first_seed}..{first_seed + n - 1}, "
+            f"{summary['success_rate']:.0%})")
+    lines = [head]
+    to = summary["to_solution"]
+    if ok:
+        lines.append(f"  to the answer ({ok} run{'s' if ok != 1 else ''}), median (min–max): "
+                     f"{_spread(to['seconds'], '.2f')} s, "
+                     f"{_spread(to['evaluations'], ',.0f')} evaluations, "
+                     f"{_spread(to['steps'], ',.0f')} steps")
+    lines.append(f"  every run: {_spread(summary['seconds_all_runs'], '.2f')} s")
+    return "\n".join(lines)
+
+
+def suite_table(rows: Sequence[SuiteRow], columns: Sequence[str]) -> Table:
+    """One row per task, a cell per configuration (`SuiteRow.config`: a method, or
+    method/proposals), totals last."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("task")
     table.add_column("space", justify="right")
-    for m in methods:
+    for m in columns:
         table.add_column(m, justify="right")
     by_task: dict[str, dict[str, list[SuiteRow]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        by_task[row.task][row.method].append(row)
+        by_task[row.task][row.config].append(row)
     for task, cells in by_task.items():
         space = next(iter(cells.values()))[0].space
         table.add_row(task, f"{space:.1e}" if space >= 10**6 else str(space),
-                      *[_cell(cells.get(m, [])) for m in methods])
+                      *[_cell(cells.get(m, [])) for m in columns])
     totals = []
-    for m in methods:
+    for m in columns:
         mine = by_method(rows, m)
         solved = sum(1 for runs in mine.values() if all(r.solved for r in runs))
         secs = sum(r.seconds for runs in mine.values() for r in runs)
@@ -69,26 +99,32 @@ def suite_table(rows: Sequence[SuiteRow], methods: Sequence[str]) -> Table:
     return table
 
 
-def by_method(rows: Sequence[SuiteRow], method: str) -> dict[str, list[SuiteRow]]:
+def by_method(rows: Sequence[SuiteRow], config: str) -> dict[str, list[SuiteRow]]:
+    """Task -> the runs of one configuration (`SuiteRow.config`)."""
     out: dict[str, list[SuiteRow]] = defaultdict(list)
     for r in rows:
-        if r.method == method:
+        if r.config == config:
             out[r.task].append(r)
     return out
 
 
 def _cell(runs: list[SuiteRow]) -> Text:
-    """One run: ✓/✗, seconds and steps; several seeds: the share solved, median seconds."""
+    """One run: ✓/✗, seconds and steps; several seeds: the share solved, then the median
+    seconds and evaluations of the runs that solved."""
     if not runs:
         return Text("-", style="dim")
     if runs[0].note:
         return Text("refused" if runs[0].note.startswith("refused") else "error",
                     style="yellow")
     if len(runs) > 1:
-        ok = sum(r.solved for r in runs)
-        secs = sorted(r.seconds for r in runs)[len(runs) // 2]
+        done = [r for r in runs if r.solved]
+        ok = len(done)
         style = "green" if ok == len(runs) else ("yellow" if ok else "red")
-        return Text(f"{ok}/{len(runs)}", style=style) + Text(f" {secs:.1f} s")
+        if not done:
+            return Text(f"{ok}/{len(runs)}", style=style)
+        secs = float(np.median([r.seconds for r in done]))
+        evals = float(np.median([r.evaluations for r in done]))
+        return Text(f"{ok}/{len(runs)}", style=style) + Text(f" {secs:.1f} s {evals:.2g}")
     row = runs[0]
     mark = Text("✓ ", style="green") if row.solved else Text("✗ ", style="red")
     extra = f" {row.winner}" if row.winner else ""
