@@ -131,7 +131,7 @@ def _flow(value: Any) -> str:
 
 def to_yaml(image: Image) -> str:
     """The image as YAML text (lossless; see the module docstring)."""
-    from ncpu_cli import __version__
+    from ncpu_cli.version import __version__
 
     out = [
         f"# ncpu memory image (written by ncpu {__version__}); words are hex, the rest decimal",

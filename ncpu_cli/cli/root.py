@@ -2,7 +2,7 @@
 
 import typer
 
-from ncpu_cli import __version__
+from ncpu_cli.version import __version__
 
 app = typer.Typer(
     name="ncpu",
