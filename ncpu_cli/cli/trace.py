@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -234,19 +235,47 @@ def _plot(trace, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cyc = [r.cycle for r in trace.records]
-    leak = [max(1e-17, 1 - r.heads["pc"]["target"]) for r in trace.records]
-    err = [max(1e-17, r.reg_error) for r in trace.records]
-    fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(8, 5))
-    ax1.semilogy(cyc, leak, label="pc leak (1 - target mass)")
-    ax1.set_ylabel("pc leak")
-    ax1.legend(loc="upper left")
-    ax2.semilogy(cyc, err, color="tab:red", label="max |register error|")
-    ax2.set_ylabel("register error")
-    ax2.set_xlabel("cycle")
-    ax2.legend(loc="upper left")
-    fig.suptitle(f"ncpu trace: {trace.addressing} τ={trace.temperature:g}, N={trace.mem_words}")
-    fig.tight_layout()
+    fig = plot_figure(trace)
     fig.savefig(path)
     plt.close(fig)
     stderr().print(f"plot written to {path}")
+
+
+def plot_figure(trace):
+    """The pc leak and the register error per cycle, on symmetric-log axes: linear
+    below the smallest non-zero value and logarithmic above, so an exact zero (no leak,
+    no error) is drawn at 0, not as a line at some tiny number; a series of nothing but
+    zeros (every cycle of a hard run) is a line at 0 on a plain axis and says so."""
+    import matplotlib.pyplot as plt
+
+    from ncpu_cli.render.trace import machine_label
+
+    cyc = [r.cycle for r in trace.records]
+    leak = [max(0.0, 1 - r.heads["pc"]["target"]) for r in trace.records]
+    err = [r.reg_error for r in trace.records]
+    fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(8, 5))
+    for ax, values, label, color, ylabel in (
+            (ax1, leak, "pc leak (1 - target mass)", "tab:blue", "pc leak"),
+            (ax2, err, "max |register error|", "tab:red", "register error")):
+        floor = _linear_below(values)
+        if floor is None:  # nothing but zeros: a plain axis with the line at 0
+            label += ": 0 at every cycle"
+            ax.set_ylim(0, 1)
+        else:
+            ax.set_yscale("symlog", linthresh=floor)
+            ax.set_ylim(bottom=0)
+        ax.plot(cyc, values, color=color, label=label)
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="upper left")
+    ax2.set_xlabel("cycle")
+    fig.suptitle(f"ncpu trace: {machine_label(trace.addressing, trace.temperature)}, "
+                 f"N={trace.mem_words}")
+    fig.tight_layout()
+    return fig
+
+
+def _linear_below(values) -> float | None:
+    """A symlog axis's linear range: the power of ten at or below the smallest positive
+    value (None when no value is positive)."""
+    positive = [v for v in values if v > 0 and math.isfinite(v)]
+    return 10.0 ** math.floor(math.log10(min(positive))) if positive else None

@@ -66,24 +66,33 @@ def _rows(trace: Trace, max_rows: int) -> list:
     return recs[:half] + [None] + recs[-(max_rows - half):]
 
 
+def machine_label(addressing: str, temperature: float) -> str:
+    """The soft machine's addressing as the views name it: `softmax τ=0.1`, `hard`."""
+    return addressing if addressing == "hard" else f"{addressing} τ={temperature:g}"
+
+
 def trace_table(trace: Trace, max_rows: int = 200) -> Table:
     """One row per cycle: exact pc and instruction, sharpness of every head, errors."""
-    t = Table(box=box.SIMPLE_HEAD, title=f"ncpu trace · {trace.addressing} τ={trace.temperature:g} "
-              f"· N={trace.mem_words}",
+    t = Table(box=box.SIMPLE_HEAD, title=f"ncpu trace · "
+              f"{machine_label(trace.addressing, trace.temperature)} · N={trace.mem_words}",
               title_justify="left", pad_edge=False, collapse_padding=True)
     t.add_column("cycle", justify="right", no_wrap=True, min_width=5)
     t.add_column("pc", justify="right", no_wrap=True)
-    t.add_column("instruction", no_wrap=True, max_width=18, overflow="ellipsis")
+    # the instruction column is the one that gives way on a narrow terminal (its cells
+    # end in "…"); every number keeps all its characters (a cut "0.04…" reads as a value)
+    t.add_column("instruction", max_width=18)
     for h in HEADS:
         t.add_column(SHORT.get(h, h), no_wrap=True, justify="right", min_width=3)
     for name in ("Δreg", "Δmem", "Δout"):
         t.add_column(name, justify="right", no_wrap=True, min_width=5)
     for r in _rows(trace, max_rows):
         if r is None:
-            t.add_row("…", "", Text(f"({len(trace.records) - max_rows} cycles not shown)", style="dim"))
+            t.add_row("…", "", Text(f"({len(trace.records) - max_rows} cycles not shown)",
+                                    style="dim"))
             continue
         pc = Text(str(r.pc)) if r.soft_pc == r.pc else Text(f"{r.pc}*", style="bold red")
-        t.add_row(str(r.cycle), pc, r.instr, *(sharp_cell(r.heads.get(h)) for h in HEADS),
+        instr = Text(r.instr, no_wrap=True, overflow="ellipsis")
+        t.add_row(str(r.cycle), pc, instr, *(sharp_cell(r.heads.get(h)) for h in HEADS),
                   _err(r.reg_error), _err(r.mem_error), _err(r.out_error))
     return t
 
@@ -142,6 +151,8 @@ def summary_panel(trace: Trace) -> Panel:
     g.add_row("soft halt mass", f"{s.soft_halt_mass:.6g}")
     if trace.stopped:
         g.add_row("stopped", Text(trace.stopped, style="bold red"))
+    g.add_row("soft machine", Text(f"{machine_label(trace.addressing, trace.temperature)} · "
+                                   f"N={trace.mem_words}", style="dim"))
     return Panel(g, title="summary", title_align="left", expand=False)
 
 
