@@ -55,15 +55,24 @@ bench: $(BIN)/ncpu
 
 # The fit suite by every method (a table per task and method; minutes), the Hacker's
 # Delight suite by the default portfolio (auto) and by smt and mcmc alone (published
-# Brahma and STOKE results in docs/hd.md), then the cost of a gradient step at 16 and 256
-# restarts and the exact searches' fillings per second.
+# Brahma and STOKE results in docs/hd.md), the side-by-side comparison of proposals
+# (mcmc and evolve, uniform and gradient, and the gradient method: COMPARE_SEEDS seeds per
+# task, COMPARE_TIME seconds per run; success rate, median seconds and evaluations to the
+# answer; long: hours), then the cost of a gradient step at 16 and 256 restarts and the
+# exact searches' fillings per second.
 FIT_TIME ?= 60
 HD_TIME ?= 60
+COMPARE_TIME ?= 30
+COMPARE_SEEDS ?= 10
+COMPARE = --method mcmc,evolve,gradient --proposals uniform,gradient \
+	--seeds $(COMPARE_SEEDS) --time-limit $(COMPARE_TIME)
 fit-bench: $(BIN)/ncpu
 	-$(BIN)/ncpu fit --suite programs/fit --method all --time-limit $(FIT_TIME)
 	-$(BIN)/ncpu fit --suite programs/fit/hd --method auto --time-limit $(HD_TIME)
 	-$(BIN)/ncpu fit --suite programs/fit/hd --method smt --time-limit $(HD_TIME)
 	-$(BIN)/ncpu fit --suite programs/fit/hd --method mcmc --time-limit $(HD_TIME)
+	-$(BIN)/ncpu fit --suite programs/fit $(COMPARE)
+	-$(BIN)/ncpu fit --suite programs/fit/hd $(COMPARE)
 	$(BIN)/ncpu bench fit
 
 # On a machine with one CUDA GPU: the CUDA and Triton tests and `ncpu bench engines

@@ -248,6 +248,10 @@ def test_suite_compares_configurations_side_by_side(work: Path) -> None:
     no_traceback(text)
     header = next(line for line in text.stdout.splitlines() if "task" in line).split()
     assert header == ["task", "space", "evolve/uniform", "evolve/gradient", "enumerate"]
+    # each cell: seeds solved of 2, then the median seconds and evaluations of those solved
+    const = next(line for line in text.stdout.splitlines() if line.split()[:1] == ["const"])
+    assert const.count("/2") == 3, const
+    assert const.rstrip().endswith(" 16 ev"), const  # enumerate checks all 16 in one batch
 
 
 @pytest.mark.parametrize("args, fragment", [

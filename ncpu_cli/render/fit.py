@@ -108,6 +108,16 @@ def by_method(rows: Sequence[SuiteRow], config: str) -> dict[str, list[SuiteRow]
     return out
 
 
+def _count(x: float) -> str:
+    """A count in a few characters: 964, 12k, 3.4M, 1.2G."""
+    for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if x >= 9.995 * size:
+            return f"{x / size:.0f}{unit}"
+        if x >= 0.9995 * size:
+            return f"{x / size:.1f}{unit}"
+    return f"{x:.0f}"
+
+
 def _cell(runs: list[SuiteRow]) -> Text:
     """One run: ✓/✗, seconds and steps; several seeds: the share solved, then the median
     seconds and evaluations of the runs that solved."""
@@ -124,7 +134,7 @@ def _cell(runs: list[SuiteRow]) -> Text:
             return Text(f"{ok}/{len(runs)}", style=style)
         secs = float(np.median([r.seconds for r in done]))
         evals = float(np.median([r.evaluations for r in done]))
-        return Text(f"{ok}/{len(runs)}", style=style) + Text(f" {secs:.1f} s {evals:.2g}")
+        return Text(f"{ok}/{len(runs)}", style=style) + Text(f" {secs:.1f} s {_count(evals)} ev")
     row = runs[0]
     mark = Text("✓ ", style="green") if row.solved else Text("✗ ", style="red")
     extra = f" {row.winner}" if row.winner else ""
