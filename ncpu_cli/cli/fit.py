@@ -133,7 +133,7 @@ def fit_command(
                                help="Print one JSON object (the result or the error)."),
     suite: Optional[str] = typer.Option(
         None, "--suite", rich_help_panel=SEARCH, metavar="DIR",
-        help="Run every spec of DIR and print a table per task and method."),
+        help="Run every spec of DIR and print a table per task and configuration."),
     seeds: int = typer.Option(
         1, "--seeds", min=1, rich_help_panel=SEARCH,
         help="Run each fit with this many seeds (--seed, +1, ...): the share solved, and "
