@@ -26,6 +26,7 @@ import time
 
 import numpy as np
 
+from ncpu_cli.fit.bench_sketch import BENCH_OPS, bench_spec  # noqa: F401 (re-exported)
 from ncpu_cli.fit.mcmc_grad import no_tables
 from ncpu_cli.fit.mcmc_tables import ExampleTables, ProgramTables, example_tables, program_tables
 
@@ -177,7 +178,7 @@ class _GradLog:
 
 def _report(tracker, chains: Chains, seconds: float, n_chains: int,
             grads: _GradLog | None = None) -> None:
-    tracker.proposals = getattr(tracker, "proposals", 0) + chains.proposals
+    tracker.evaluations = getattr(tracker, "evaluations", 0) + chains.proposals
     rate = chains.proposals / seconds if seconds > 0 else 0.0
     note = (f"mcmc: {chains.proposals:,} proposals in {seconds:.1f} s ({rate:,.0f}/s, "
             f"{n_chains} chains, beta {chains.beta:g}, "
@@ -190,26 +191,6 @@ def _report(tracker, chains: Chains, seconds: float, n_chains: int,
 
 
 # -- the benchmark (`ncpu bench fit`) ------------------------------------------------------
-BENCH_OPS = "add,sub,and,or,xor,shl,shr,sar,mul,slt,sltu"
-
-
-def bench_spec(lines: int = 5, examples: int = 32, seed: int = 0):
-    """A FitSpec: `lines` whole-instruction holes for r3 = max(r1, r2) (signed), on
-    `examples` random pairs (expected values from Python's max)."""
-    import yaml
-
-    from ncpu_cli.fit.spec import parse_spec
-
-    rng = np.random.default_rng(seed)
-    pairs = rng.integers(-(2**31), 2**31, (examples, 2))
-    source = "".join(f"        ?{{{BENCH_OPS}}} ??, ??, ??\n" for _ in range(lines))
-    spec = {"mem_words": 64, "max_cycles": 64, "source": source + "        halt\n",
-            "examples": [{"set": {"r1": a, "r2": b}, "expect": {"regs": {"r3": max(a, b)}}}
-                         for a, b in pairs.tolist()]}
-    text = yaml.safe_dump(spec, sort_keys=False)
-    return parse_spec(text, name="<bench>")
-
-
 def bench_mcmc(proposals: int = 2_000_000, lines: int = 5, examples: int = 32,
                chains: int = 1, threads: int = 1, seed: int = 0) -> dict:
     """Proposals per second of the compiled kernel on `bench_spec` (one thread by default:

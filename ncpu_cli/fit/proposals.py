@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ncpu_cli.fit.bench_sketch import bench_spec
 from ncpu_cli.fit.loss import SoftRun, default_loss
 from ncpu_cli.fit.sketch import Sketch
 from ncpu_cli.isa import load_isa, to_signed
@@ -208,3 +209,25 @@ def grad_tables(sketch: Sketch, examples, fillings: np.ndarray, *, mem_words: in
                 max_cycles: int) -> GradTables:
     """GradTables of `fillings` (T, H) (a one-off GradProposer; keep one to reuse rows)."""
     return GradProposer(sketch, mem_words, max_cycles).tables(fillings, examples)
+
+
+def bench_tables(tables: int = 5, chains: int = 16, lines: int = 5, examples: int = 32,
+                 seed: int = 0) -> dict:
+    """Seconds per proposal table batch on `bench_sketch.bench_spec` (`chains` fillings, each on
+    `examples` examples: one soft pass), the first (warm-up, decoding) call excluded; the
+    exchange rate against uniform moves is this time times mcmc's proposals per second."""
+    import time
+
+    spec = bench_spec(lines, examples, seed)
+    sketch = Sketch(spec)
+    rng = np.random.default_rng(seed)
+    proposer = GradProposer(sketch, spec.mem_words, spec.max_cycles)
+    fills = lambda: np.stack([rng.integers(0, h.size, chains) for h in sketch.holes], axis=1)  # noqa: E731
+    proposer.tables(fills(), list(spec.examples))
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(tables):
+        proposer.tables(fills(), list(spec.examples))
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"tables": tables, "chains": chains, "examples": examples, "lines": lines,
+            "s_per_table": seconds / tables, "cpu_s_per_table": cpu / tables,
+            "fillings_per_s": tables * chains / seconds}
