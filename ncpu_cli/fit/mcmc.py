@@ -29,6 +29,7 @@ import numpy as np
 from ncpu_cli.fit.bench_sketch import BENCH_OPS, bench_spec  # noqa: F401 (re-exported)
 from ncpu_cli.fit.mcmc_grad import no_tables
 from ncpu_cli.fit.mcmc_tables import ExampleTables, ProgramTables, example_tables, program_tables
+from ncpu_cli.fit.proposal_log import GradLog
 
 BETA = 5.0  # inverse temperature, per bit of cost
 WEIGHTS = np.asarray([0.5, 0.2, 0.15, 0.15])  # one hole, replace, opcode, swap
@@ -38,8 +39,13 @@ STEP_CYCLES = 1 << 27  # at most this many instructions run in one step, over al
 MIN_CHAIN_PROPOSALS = 1024
 FOUND_PER_CHAIN = 4  # zero-cost fillings a chain records before it stops for a check
 RESTART_STEPS = 24  # steps without a better cost before a chain restarts
-GRAD_SHARE = 0.5  # --proposals gradient: the share of moves drawn from the gradient table
-GRAD_REFRESH = 256  # --proposals gradient: proposals per chain between two tables (a step)
+# --proposals gradient: the share of moves drawn from the gradient table, and proposals per
+# chain between two tables (one step). On HD P1-P3 (3 seeds, 15 s, 2-core Xeon, loaded)
+# shares 0.1/0.2/0.35 took a median 229k/66k/393k proposals on P1 (0.5 with the unclipped
+# table solved 1 of 3); refreshing every 64, 256 or 1024 moves solved P1 0, 1 and 1 of 3
+# (unclipped). The tables cost far more than they save in time: docs/fit.md.
+GRAD_SHARE = 0.2
+GRAD_REFRESH = 1024
 
 
 class Chains:
@@ -116,7 +122,7 @@ def fit_mcmc(tracker) -> None:
         patience = max(1, RESTART_STEPS * n_props // GRAD_REFRESH)  # the same proposals
         budget = max(1, budget * GRAD_REFRESH // n_props)
         n_props = GRAD_REFRESH
-    grads = _GradLog()
+    grads = GradLog("mcmc", GRAD_SHARE, GRAD_REFRESH)
     canonical = getattr(sketch, "canonical", lambda f: f)
     seen: tuple = ()
     ex = None
@@ -150,34 +156,8 @@ def fit_mcmc(tracker) -> None:
     _report(tracker, chains, time.perf_counter() - start, n_chains, grads)
 
 
-class _GradLog:
-    """What the gradient tables of a run cost, and which holes they left uniform."""
-
-    def __init__(self):
-        self.count, self.seconds, self.uniform = 0, 0.0, None
-
-    def add(self, tables) -> None:
-        self.count += 1
-        self.seconds += tables.seconds
-        if self.uniform is None:  # a hole counts as reached once any table reaches it
-            self.uniform = dict(tables.uniform)
-        else:
-            self.uniform = {h: w for h, w in self.uniform.items() if h in tables.uniform}
-
-    def notes(self, sketch) -> list[str]:
-        if not self.count:
-            return []
-        out = [f"mcmc: {self.count:,} gradient tables ({self.seconds:.1f} s of soft passes), "
-               f"{GRAD_SHARE:.0%} of moves drawn from them, refreshed every {GRAD_REFRESH} "
-               "proposals per chain"]
-        for h, why in sorted((self.uniform or {}).items()):
-            hole = sketch.holes[h]
-            out.append(f"mcmc: hole {hole.line}:{hole.col} ({hole.kind}) uniform: {why}")
-        return out
-
-
 def _report(tracker, chains: Chains, seconds: float, n_chains: int,
-            grads: _GradLog | None = None) -> None:
+            grads: GradLog | None = None) -> None:
     tracker.evaluations = getattr(tracker, "evaluations", 0) + chains.proposals
     rate = chains.proposals / seconds if seconds > 0 else 0.0
     note = (f"mcmc: {chains.proposals:,} proposals in {seconds:.1f} s ({rate:,.0f}/s, "
@@ -186,8 +166,9 @@ def _report(tracker, chains: Chains, seconds: float, n_chains: int,
     notes = getattr(tracker, "notes", None)
     if isinstance(notes, list):
         notes.append(note)
-        if grads is not None:
+        if grads is not None and grads.count:
             notes.extend(grads.notes(tracker.sketch))
+            tracker.proposal_info = grads.info(tracker.sketch)
 
 
 # -- the benchmark (`ncpu bench fit`) ------------------------------------------------------
