@@ -53,6 +53,7 @@ halt
 """
 PROGRAM_KEYS = ["index", "status", "reason", "pc", "cycles", "regs", "out", "eof"]
 TOP_KEYS = ["device", "engine", "mode", "mem_words", "programs", "summary"]
+SOFT_KEYS = ["addressing", "temperature", "dtype"]
 SUMMARY_KEYS = ["count", "halted", "fault", "timeout", "cycles_total", "seconds", "ips"]
 
 
@@ -82,6 +83,9 @@ def programs_of(doc, drop=("max_deviation",)):
 
 
 def check_shape(doc):
+    if doc.get("mode") == "soft":  # a soft run's settings, after mem_words
+        assert list(doc["soft"]) == SOFT_KEYS
+        doc = {k: v for k, v in doc.items() if k != "soft"}
     assert list(doc) == TOP_KEYS
     assert isinstance(doc["device"], str) and isinstance(doc["engine"], str)
     assert doc["mode"] in ("exact", "soft") and isinstance(doc["mem_words"], int)

@@ -25,7 +25,7 @@ from ncpu_cli.cli.common import (
     usage,
 )
 from ncpu_cli.cli.root import app
-from ncpu_cli.cli.run_output import render_human, write_json, write_jsonl
+from ncpu_cli.cli.run_output import Compared, render_human, write_json, write_jsonl
 from ncpu_cli.isa import MAX_MEM_WORDS
 from ncpu_cli.machine.config import (
     DEFAULT_MAX_CYCLES,
@@ -135,6 +135,12 @@ def run_command(
         help="Soft mode: float width of the soft machine. \\[default: float64]",
         show_default=False,
     ),
+    compare_exact: bool = typer.Option(
+        False, "--compare-exact", rich_help_panel=MACHINE,
+        help="Soft mode: also run every program on the exact machine (same cycle limit) "
+        "and show, per program, whether the status matches and the largest |soft - exact| "
+        "over registers and output (--json: `exact` per program, `compare` in the summary).",
+    ),
     mem_words: int = typer.Option(
         DEFAULT_MEM_WORDS, "--mem-words", metavar="N", min=MIN_MEM_WORDS, max=MAX_MEM_WORDS,
         rich_help_panel=MACHINE,
@@ -205,7 +211,8 @@ def run_command(
 
     programs = list(program or [])
     soft_only = [name for name, v in (("--addressing", addressing), ("--temperature", temperature),
-                                      ("--dtype", dtype)) if v is not None]
+                                      ("--dtype", dtype), ("--compare-exact", compare_exact or None))
+                 if v is not None]
     if mode is Mode.exact and soft_only:
         verb = "applies" if len(soft_only) == 1 else "apply"
         usage(f"{', '.join(soft_only)} {verb} only to --mode soft")
@@ -242,11 +249,13 @@ def run_command(
                 temperature=defaults.temperature if temperature is None else temperature,
             )
             if distributed.launched():  # started by torchrun: this process is one rank
+                if compare_exact:
+                    usage("--compare-exact runs in one process; leave out torchrun")
                 session = distributed.start(device.value)
             code = _run(programs, config, session, device=device.value, engine=engine.value,
                         mode=mode.value, sets=set_ or (), input_=input_, mems=mem or (),
                         batch=batch, sweep=sweep, inputs=inputs, json_=json_, out=out,
-                        quiet=quiet, verbose=verbose)
+                        quiet=quiet, verbose=verbose, compare_exact=compare_exact)
     except typer.Exit as done:
         code = done.exit_code
     if session is not None:
@@ -256,7 +265,7 @@ def run_command(
 
 def _run(programs: List[str], config: MachineConfig, session, *, device: str, engine: str,
          mode: str, sets, input_, mems, batch, sweep, inputs, json_: bool, out, quiet: bool,
-         verbose: bool) -> int:
+         verbose: bool, compare_exact: bool = False) -> int:
     """Plan, run (this rank's share, under torchrun) and report; the exit code."""
     from ncpu_cli.machine.records import build_batch
     from ncpu_cli.run import distributed
@@ -311,18 +320,38 @@ def _run(programs: List[str], config: MachineConfig, session, *, device: str, en
             mode="soft" if chosen == "soft" else mode, config=config)
         if outcome is None:
             return EXIT_OK  # not rank 0: rank 0 reports, its exit code is everyone's
+    compared = _compare_exact(outcome, image, plan, config, verbose) if compare_exact else None
     status = outcome.exit_status()
     code = EXIT_ERROR if status == "fault" else EXIT_TIMEOUT if status == "timeout" else EXIT_OK
     try:
         if out is not None:
-            write_jsonl(outcome, out, names)
+            write_jsonl(outcome, out, names, compared)
         if json_:
-            write_json(outcome, sys.stdout, names)
+            write_json(outcome, sys.stdout, names, compared)
         elif show:
-            render_human(outcome, image, sources, program_of)
+            render_human(outcome, image, sources, program_of, compared)
     except BrokenPipeError:
         _silence_stdout()  # the reader (e.g. `| head`) has gone: stop quietly
     return code
+
+
+def _compare_exact(outcome, image, plan, config: MachineConfig, verbose: bool) -> Compared:
+    """--compare-exact: the same programs on the exact engine `auto` picks, under the cycle
+    limit the soft run had, paired with the soft results (run.compare)."""
+    from ncpu_cli.machine.soft.run import SOFT_DEFAULT_MAX_CYCLES
+    from ncpu_cli.run.batch import run_batch
+    from ncpu_cli.run.choice import choose_engine, why_engine
+    from ncpu_cli.run.compare import compare, compare_summary
+
+    if config.max_cycles == DEFAULT_MAX_CYCLES:  # soft runs stop there (machine/soft/run.py)
+        config = dataclasses.replace(config, max_cycles=SOFT_DEFAULT_MAX_CYCLES)
+    chosen = choose_engine("auto", "exact", config.device, len(plan))
+    if verbose:
+        stderr().print(f"--compare-exact: {why_engine('auto', 'exact', config.device, len(plan))}",
+                       highlight=False)
+    exact = run_batch(image, config, plan, chosen, mode="exact")
+    by_index = {c.index: c for c in compare(outcome.results(), exact.results())}
+    return Compared(chosen, by_index, compare_summary(by_index.values()))
 
 
 def _silence_stdout() -> None:

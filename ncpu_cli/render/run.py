@@ -5,7 +5,7 @@ Pure functions: results (and a pc -> "file:line  text" locator) in, renderables 
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ncpu_cli.machine.result import FAULT, HALTED, TIMEOUT, ProgramResult
+from ncpu_cli.run.compare import Comparison
 
 Locator = Callable[[int], "str | None"]
 
@@ -20,6 +21,8 @@ ALIASES = {0: "zero", 14: "lr", 15: "sp"}
 STATUS_STYLE = {HALTED: "green", FAULT: "bold red", TIMEOUT: "yellow"}
 MAX_OUT_SHOWN = 32  # words of an output stream shown in a table cell
 MAX_TEXT_SHOWN = 200  # characters of decoded output shown
+# what the soft executor's "max deviation" is (and is not)
+DEVIATION_MEANS = "how far soft values are from the nearest integer, not their error"
 
 
 def reg_name(n: int) -> str:
@@ -82,6 +85,36 @@ def pc_cell(pc: int, locate: Locator | None = None) -> Text:
         cell.append("\n")
         cell.append(where, style="dim")
     return cell
+
+
+def compare_table(results: Iterable[ProgramResult], compared: Mapping[int, Comparison],
+                  engine: str) -> Table:
+    """Soft against exact, one row per program: both statuses, the largest |soft - exact|
+    over the registers and over the output words both wrote (and both output lengths
+    when they differ), and `same` or `differs`."""
+    table = Table(title=f"vs exact ({engine})", title_justify="left", box=box.SIMPLE_HEAD,
+                  show_edge=False, pad_edge=False)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("soft", overflow="fold")
+    table.add_column("exact", overflow="fold")
+    table.add_column("max |Δ| registers", justify="right", overflow="fold")
+    table.add_column("max |Δ| output", justify="right", overflow="fold")
+    table.add_column("", overflow="fold")
+    for r in results:
+        c = compared[r.index]
+        exact = Text(c.exact_status + (f" ({c.exact_reason})" if c.exact_reason else ""),
+                     style=STATUS_STYLE.get(c.exact_status, ""))
+        out = f"{c.out_error:,}" if min(len(r.out), c.out_len) else "—"
+        if not c.out_len_match:
+            out += f" (lengths: soft {len(r.out)}, exact {c.out_len})"
+        table.add_row(str(r.index), status_cell(r), exact, _delta(f"{c.reg_error:,}", c.reg_error == 0),
+                      _delta(out, c.out_error == 0 and c.out_len_match),
+                      Text("same", style="green") if c.same else Text("differs", style="bold red"))
+    return table
+
+
+def _delta(text: str, ok: bool) -> Text:
+    return Text(text, style="green" if ok else "bold red")
 
 
 def result_table(results: Iterable[ProgramResult], locate: Locator | None = None) -> Table:
@@ -165,13 +198,56 @@ def notes_text(notes: Sequence[str]) -> Text | None:
     return Text("\n".join(f"note: {n}" for n in notes), style="dim")
 
 
+def soft_text(addressing: str, temperature: float, dtype: str) -> str:
+    """A soft run's settings: `addressing softmax τ=0.1 · float64` (no τ for hard)."""
+    tau = "" if addressing == "hard" else f" τ={temperature:g}"
+    return f"addressing {addressing}{tau} · {dtype}"
+
+
+def machine_text(engine: str, device: str, mode: str, soft: str | None = None) -> str:
+    """`engine E · device D · mode M`, and the soft machine's settings (`soft`, e.g.
+    `addressing softmax τ=0.1 · float64`) after a soft run's."""
+    return f"engine {engine} · device {device} · mode {mode}" + (f" · {soft}" if soft else "")
+
+
+def deviation_text(deviation: float, compared: bool, label: str = "max deviation") -> str:
+    """`max deviation 0.498 (what that is)`."""
+    hint = "" if compared else "; --compare-exact measures the error"
+    return f"{label} {deviation:.3g} ({DEVIATION_MEANS}{hint})"
+
+
+def compared_text(summary: dict, engine: str, label: str = "vs exact") -> Text:
+    """One line: how the soft results compare with the exact engine's."""
+    n, differ = summary["count"], summary["differ"]
+    head = f"{label} ({engine}): " if label else f"{engine}: "
+    if not differ:
+        word = "the program is" if n == 1 else f"all {n:,} programs are"
+        return Text(f"{head}{word} the same (status, registers, output)", style="green")
+    text = Text(head, style="bold red")
+    text.append("the program differs" if n == 1 else f"{differ:,} of {n:,} programs differ")
+    if summary["status_differs"] and n > 1:
+        text.append(f" ({summary['status_differs']:,} in status)")
+    elif summary["status_differs"]:
+        text.append(" in status")
+    if summary["max_error"]:
+        text.append(f", largest |soft - exact| {summary['max_error']:,}")
+    return text
+
+
 def footer(engine: str, device: str, mode: str, seconds: float, ips: float,
-           deviation: float | None = None) -> Text:
+           deviation: float | None = None, *, soft: str | None = None,
+           compared: dict | None = None, exact_engine: str = "exact") -> Text:
+    """The line under a result table: machine (a soft run's addressing, τ and float
+    width), time, rate, the soft deviation and what it means; with `compared` (the
+    summary of run.compare) a second line, soft against exact."""
     text = Text(style="dim")
-    text.append(f"engine {engine} · device {device} · mode {mode} · ")
+    text.append(f"{machine_text(engine, device, mode, soft)} · ")
     text.append(f"{format_seconds(seconds)} · {format_rate(ips)}")
     if deviation is not None:
-        text.append(f" · max deviation {deviation:.3g}")
+        text.append(f" · {deviation_text(deviation, compared is not None)}")
+    if compared is not None:
+        text.append("\n")
+        text.append_text(compared_text(compared, exact_engine))
     return text
 
 
@@ -186,9 +262,14 @@ def summary_view(
     faults: Sequence[ProgramResult] = (),
     locate: Locator | None = None,
     deviation: float | None = None,
+    soft: str | None = None,
+    compared: dict | None = None,
+    exact_engine: str = "exact",
 ) -> Group:
-    """A batch at a glance: status counts, cycle statistics, time and throughput,
-    then the first faulting programs (reason, pc and source line)."""
+    """A batch at a glance: status counts, cycle statistics, time and throughput, the
+    machine (with a soft run's settings `soft`), the soft deviation and, given
+    `compared`, how the soft results compare with the exact ones; then the first
+    faulting programs (reason, pc and source line)."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
@@ -210,9 +291,11 @@ def summary_view(
         ),
     )
     grid.add_row("time", Text(f"{format_seconds(seconds)} · {format_rate(ips)}"))
-    grid.add_row("machine", Text(f"engine {engine} · device {device} · mode {mode}"))
+    grid.add_row("machine", Text(machine_text(engine, device, mode, soft)))
     if deviation is not None:
-        grid.add_row("deviation", Text(f"max {deviation:.3g} (soft values vs. integers)"))
+        grid.add_row("deviation", Text(deviation_text(deviation, compared is not None, "max")))
+    if compared is not None:
+        grid.add_row("vs exact", compared_text(compared, exact_engine, label=""))
     parts: list[RenderableType] = [grid]
     if faults:
         table = Table(title=f"first faulting programs ({len(faults)} shown)", box=box.SIMPLE_HEAD,
