@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit
 
 from ncpu_cli import isa
+from ncpu_cli.fit import kernel_cache  # noqa: F401  (drops stale compiled caches first)
 from ncpu_cli.machine.exact import native_kernel as nk
 
 M32 = 0xFFFF_FFFF
