@@ -15,7 +15,7 @@ on a filling the tracker rejected with no new example to move it. Each chain has
 random stream (seeded from ``--seed``), so the same seed and ``--steps`` give the same
 answer on any number of threads.
 
-β = 5 (cost in bits): on Hacker's Delight P10, P12 and P18 (3 seeds, 30 steps each) β = 5
+β = 5 (cost in bits): on Hacker's Delight P10, P12 and P18 (3 seeds, 7.9 million proposals each) β = 5
 solved 7 of 9, β = 10 7, β = 2 5, β = 1 4; the prototype's measurement agreed (0.3-2
 stalled). `bench_mcmc` measures proposals per second.
 """
@@ -34,11 +34,15 @@ from ncpu_cli.fit.proposal_log import GradLog
 BETA = 5.0  # inverse temperature, per bit of cost
 WEIGHTS = np.asarray([0.5, 0.2, 0.15, 0.15])  # one hole, replace, opcode, swap
 MAX_CHAINS = 16  # more chains share the same proposals per step; 16 beat 64 on HD P10 (2.2 s vs 24 s)
-STEP_PROPOSALS = 1 << 18  # proposals of one step, over all chains
-STEP_CYCLES = 1 << 27  # at most this many instructions run in one step, over all chains
+# One step: 1,024 proposals per chain at 16 chains. Steps of 16,384 per chain (1 << 18 here)
+# took as long or longer to the answer, as the other chains run on after one finds it: HD
+# P1, P2, P6, seeds 0-3, median 0.34/1.31/0.18 s against 0.14/1.15/0.06 s (`ncpu fit
+# programs/fit/hd/pNN.yaml --method mcmc --seed S --json` with each value, 2-core Xeon).
+STEP_PROPOSALS = 1 << 14  # proposals of one step, over all chains
+STEP_CYCLES = 1 << 23  # at most this many instructions run in one step, over all chains
 MIN_CHAIN_PROPOSALS = 1024
 FOUND_PER_CHAIN = 4  # zero-cost fillings a chain records before it stops for a check
-RESTART_STEPS = 24  # steps without a better cost before a chain restarts
+RESTART_STEPS = 384  # steps without a better cost before a chain restarts (6.3M proposals)
 # --proposals gradient: the share of moves drawn from the gradient table, and proposals per
 # chain between two tables (one step). On HD P1-P3 (3 seeds, 15 s, 2-core Xeon, loaded)
 # shares 0.1/0.2/0.35 took a median 229k/66k/393k proposals on P1 (0.5 with the unclipped
@@ -119,7 +123,7 @@ def fit_mcmc(tracker) -> None:
         from ncpu_cli.fit.proposals import GradProposer
 
         proposer = GradProposer(sketch, spec.mem_words, spec.max_cycles)
-        patience = max(1, RESTART_STEPS * n_props // GRAD_REFRESH)  # the same proposals
+        patience = max(1, RESTART_STEPS * n_props // GRAD_REFRESH)  # as many proposals
         budget = max(1, budget * GRAD_REFRESH // n_props)
         n_props = GRAD_REFRESH
     grads = GradLog("mcmc", GRAD_SHARE, GRAD_REFRESH)
