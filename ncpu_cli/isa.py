@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from ncpu_cli.textdata import YamlLoader
+
 MASK32 = 0xFFFF_FFFF
 MAX_MEM_WORDS = 65536  # the largest memory, in words (ISA.md); images and addresses fit it
 
@@ -183,7 +185,7 @@ class Isa:
 @lru_cache(maxsize=None)
 def load_isa() -> Isa:
     """Parse ``ncpu32.yaml`` into frozen dataclasses (cached)."""
-    raw = yaml.safe_load(data_path("ncpu32.yaml").read_text(encoding="utf-8"))
+    raw = yaml.load(data_path("ncpu32.yaml").read_text(encoding="utf-8"), Loader=YamlLoader)
     fields = {k: Field(k, v["hi"], v["lo"]) for k, v in raw["fields"].items()}
     kinds = {
         k: ImmKind(k, fields[v["field"]], bool(v["signed"])) for k, v in raw["imm_kinds"].items()

@@ -5,6 +5,10 @@ number of more than 4,300 digits (`ValueError: Exceeds the limit ... for
 integer string conversion`), nesting a thousand levels deep (`RecursionError`).
 Image files and `--inputs` files are parsed here instead; the caller adds the
 file name and turns `DataError` into its own typed error.
+
+`YamlLoader` is the one YAML loader of the project (images, `--inputs` files, fit specs
+and suites, the opcode table): the safe loader, refusing a mapping that gives a key
+twice (YAML requires keys to be unique; PyYAML would silently keep the last one).
 """
 
 from __future__ import annotations
@@ -17,7 +21,35 @@ import yaml
 
 MAX_DEPTH = 64  # lists/mappings inside each other; an image needs 3, an inputs file 3
 MAX_DIGITS = 4300  # Python's default int_max_str_digits, and far more than any word needs
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
+_SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
+_MERGE = "tag:yaml.org,2002:merge"  # `<<: *anchor` (its keys may be overridden)
+
+
+class DuplicateKey(yaml.constructor.ConstructorError):
+    """A mapping gives the same key twice; `problem` names the key and the first line."""
+
+
+class YamlLoader(_SAFE):
+    """The safe loader, except that a key given twice in one mapping is an error naming the
+    key and both lines (a `yaml.constructor.ConstructorError` at the second one)."""
+
+    def construct_mapping(self, node, deep=False):  # noqa: ANN001 (PyYAML's signature)
+        if isinstance(node, yaml.MappingNode):
+            first: dict[Any, int] = {}  # key -> the line it was first given on
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE:
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    line = first.get(key)
+                    first.setdefault(key, key_node.start_mark.line + 1)
+                except TypeError:  # an unhashable key: the base class says so
+                    continue
+                if line is not None:
+                    raise DuplicateKey(
+                        None, None, f"duplicate key `{_cut(str(key), 40)}` (first given at "
+                        f"line {line})", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
 
 
 class DataError(ValueError):
@@ -49,7 +81,7 @@ def _too_long(err: ValueError) -> bool:
 def load_json(text: str) -> Any:
     """Parse one JSON document (NaN and Infinity refused); checks the nesting depth."""
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique)
     except json.JSONDecodeError as err:
         raise DataError(f"not valid JSON: {err.msg}", err.lineno) from None
     except RecursionError:
@@ -62,6 +94,16 @@ def load_json(text: str) -> Any:
     return data
 
 
+def _unique(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object, refusing a key given twice (json would keep the last silently)."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key `{_cut(key, 40)}` in an object")
+        out[key] = value
+    return out
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
@@ -69,7 +111,7 @@ def _no_constant(name: str) -> Any:
 def load_yaml(text: str) -> Any:
     """Parse one YAML document with the safe loader; checks the nesting depth."""
     try:
-        data = yaml.load(text, Loader=_YAML_LOADER)
+        data = yaml.load(text, Loader=YamlLoader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         problem = _cut(getattr(err, "problem", None) or str(err).splitlines()[0])

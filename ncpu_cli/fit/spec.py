@@ -48,6 +48,7 @@ from ncpu_cli.fit.spec_types import Check, Example, Expect, FitSpec, Reference  
 from ncpu_cli.machine.config import DEFAULT_MEM_WORDS, check_mem_words
 from ncpu_cli.machine.inputs import ProgramInput, check_word, parse_register
 from ncpu_cli.machine.result import FAULT, HALTED, TIMEOUT
+from ncpu_cli.textdata import DuplicateKey, YamlLoader
 
 DEFAULT_FIT_CYCLES = 10_000
 MAX_FIT_CYCLES = 1_000_000
@@ -57,8 +58,9 @@ EXAMPLE_KEYS = {"set", "input", "mem", "expect"}
 EXPECT_KEYS = {"out", "regs", "mem", "status"}
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML without base-60 numbers: `r1: 1:30` is the string "1:30" (a range), not 90."""
+class _Loader(YamlLoader):
+    """The project's YAML loader (a duplicate key is an error) without base-60 numbers:
+    `r1: 1:30` is the string "1:30" (a range), not 90."""
 
 
 def _no_base60(rx: re.Pattern) -> re.Pattern:
@@ -94,6 +96,8 @@ def parse_spec(text: str, *, name: str = "<spec>", base: str | Path = ".",
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"
+        if isinstance(exc, DuplicateKey):
+            raise FitError(f"{name}{where}: {problem}") from None
         raise FitError(f"{name}{where}: the spec is not valid YAML ({problem})") from None
     return _Checker(name, Path(base), seed).spec(data)
 
