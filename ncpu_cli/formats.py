@@ -10,7 +10,8 @@ readmemh   8 hex digits a word, `@addr` (hex) before each run after a gap,
            (source lines) are ignored on reading.
 bin        raw little-endian 32-bit words from address 0; nothing else.
 json       the YAML fields with `words` as a dense list of integers.
-listing    address, word, disassembly and source line (output only).
+listing    address, word, disassembly and source line; `; symbol NAME: 0x...` and
+           `; hole N: 0x... at FILE:LINE:COL` lines after the rows carry labels and holes.
 symbols    label and address, sorted by address (output only).
 """
 
@@ -36,7 +37,16 @@ from ncpu_cli.image import (
     to_yaml,
 )
 from ncpu_cli.isa import MASK32, MAX_MEM_WORDS, load_isa
-from ncpu_cli.readmemh import from_readmemh, short_text, words_text
+from ncpu_cli.readmemh import (
+    HOLE_RE,
+    SYMBOL_RE,
+    from_readmemh,
+    hole_from_note,
+    hole_note,
+    short_text,
+    symbol_note,
+    words_text,
+)
 from ncpu_cli.textdata import DataError, load_json
 
 __all__ = ["FORMATS", "IMAGE_FORMATS", "EXTENSION", "dump", "parse", "guess_format",
@@ -76,10 +86,8 @@ def to_readmemh(image: Image, sources: dict[str, str] | None = None) -> str:
         " ($readmemh)",
         f"// entry: 0x{image.entry:04x}",
     ]
-    out += [
-        f"// symbol {n}: 0x{a:04x}"
-        for n, a in image.symbols_by_address()
-    ]
+    out += [f"// {symbol_note(n, a)}" for n, a in image.symbols_by_address()]
+    out += [f"// {hole_note(h)}" for h in image.holes]
     text = _SourceText(sources)
     for start, words in image.segments():
         out.append(f"@{start:04x}")
@@ -196,6 +204,9 @@ def to_listing(image: Image, sources: dict[str, str] | None = None) -> str:
     for addr, word, instr, place, line in rows:
         src = _printable(f"{place:<{pw}}  {line}" if line else place)
         out.append(f"  {addr:04x}  {word & MASK32:08x}  {instr:<{iw}}  {src}".rstrip())
+    # the symbol table (and a sketch's holes) after the rows, as assembler listings do
+    out += [f"; {symbol_note(n, a)}" for n, a in image.symbols_by_address()]
+    out += [f"; {hole_note(h)}" for h in image.holes]
     return "\n".join(out) + "\n"
 
 
@@ -206,7 +217,7 @@ _LISTING_ROW = re.compile(r"\s*([0-9a-fA-F]{4,8})\s+([0-9a-fA-F]{8})(?:\s|$)")
 
 
 def from_listing(text: str, name: str) -> Image:
-    """The words and entry of a listing (labels and the source map are not kept)."""
+    """The words, entry, labels and holes of a listing (the source map is not kept)."""
     lines = text.splitlines()
     head = _LISTING_HEADER.match(lines[0]) if lines else None
     if head is None:
@@ -220,7 +231,15 @@ def from_listing(text: str, name: str) -> Image:
     if entry >= MAX_MEM_WORDS:
         raise ImageError(f"{name}:1: entry 0x{entry:x} is beyond the largest memory")
     words: list[int] = []
+    symbols: dict[str, int] = {}
+    holes: list[dict] = []
     for lineno, line in enumerate(lines[1:], start=2):
+        note = line.strip()[1:].strip() if line.lstrip().startswith(";") else ""
+        if sm := SYMBOL_RE.match(note):
+            if symbols.setdefault(sm.group(1), int(sm.group(2), 16)) != int(sm.group(2), 16):
+                raise ImageError(f"{name}:{lineno}: symbol {sm.group(1)!r} is given twice")
+        elif hm := HOLE_RE.match(note):
+            holes.append(hole_from_note(hm))
         if not line.strip() or line.lstrip().startswith(";"):
             continue
         row = _LISTING_ROW.match(line)
@@ -237,7 +256,10 @@ def from_listing(text: str, name: str) -> Image:
     if len(words) != declared:
         raise ImageError(f"{name}: the header says {words_text(declared)} but the listing holds"
                          f" {len(words)} (truncated file?)")
-    return Image(words=words, entry=entry, isa=head.group(1))
+    if any(a > MAX_MEM_WORDS for a in symbols.values()) or any(
+            h["address"] >= len(words) for h in holes):
+        raise ImageError(f"{name}: a symbol or hole address is beyond the image")
+    return Image(words=words, entry=entry, isa=head.group(1), symbols=symbols, holes=holes)
 
 
 def to_symbols(image: Image) -> str:

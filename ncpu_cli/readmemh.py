@@ -3,8 +3,9 @@
 8 hex digits a word, `@addr` (hex) before each run after a gap, `//` and
 `/* */` comments. Full-line comments that start like a header line
 (`// ncpu-image ncpu32: N words of 32 bits`, `// entry: 0x...`,
-`// symbol NAME: 0x...`) must parse: they carry the size, entry and labels.
-Other comments (source lines) are ignored. A file without words is not an
+`// symbol NAME: 0x...`, `// hole N: 0x... at FILE:LINE:COL`) must parse: they
+carry the size, entry, labels and where a sketch's holes are (an image with holes
+does not run). Other comments (source lines) are ignored. A file without words is not an
 image unless its header says `0 words`.
 """
 
@@ -30,9 +31,37 @@ def short_text(text: str) -> str:
 _HEADER_RE = re.compile(rf"{FORMAT_NAME}\s+(\S+):\s*([0-9]{{1,6}})\s+words?\s+of\s+([0-9]{{1,4}})"
                         r"\s+bits(?:\s+\(\$readmemh\))?\s*\Z")
 _ENTRY_RE = re.compile(r"entry:\s*0x([0-9a-fA-F]{1,8})\s*\Z")
-_SYMBOL_RE = re.compile(r"symbol\s+([A-Za-z_.][A-Za-z0-9_.]*):\s*0x([0-9a-fA-F]{1,8})\s*\Z")
+SYMBOL_RE = re.compile(r"symbol\s+([A-Za-z_.][A-Za-z0-9_.]*):\s*0x([0-9a-fA-F]{1,8})\s*\Z")
+HOLE_RE = re.compile(r"hole\s+([0-9]{1,6}):\s*0x([0-9a-fA-F]{1,8})"
+                     r"(?:\s+at\s+(.+?):([0-9]{1,9})(?::([0-9]{1,9}))?)?\s*\Z")
 # A full-line comment that starts like a header line must be one (else it is an error).
-_HEADERISH_RE = re.compile(rf"{FORMAT_NAME}\b|entry:|symbol\s+\S*:")
+_HEADERISH_RE = re.compile(rf"{FORMAT_NAME}\b|entry:|symbol\s+\S*:|hole\s+\S*:")
+
+
+def symbol_note(name: str, addr: int) -> str:
+    """The comment text (after `//` or `;`) that carries a label in a readmemh or listing."""
+    return f"symbol {name}: 0x{addr:04x}"
+
+
+def hole_note(hole: dict) -> str:
+    """The comment text that carries a hole of the table: its index, address and source
+    place (`hole 0: 0x0002 at s.s:3:5`), read back by `hole_from_note`."""
+    text = f"hole {hole.get('index', 0)}: 0x{hole['address']:04x}"
+    file, line, col = hole.get("file"), hole.get("line"), hole.get("col")
+    if isinstance(file, str) and file.isprintable() and isinstance(line, int):
+        text += f" at {file}:{line}" + (f":{col}" if isinstance(col, int) else "")
+    return text
+
+
+def hole_from_note(m: re.Match) -> dict:
+    """The hole a `HOLE_RE` match describes: index, address and, when given, file/line/col
+    (enough to refuse running the image and say where; the choices stay in the source)."""
+    hole: dict = {"index": int(m.group(1)), "address": int(m.group(2), 16)}
+    if m.group(3) is not None:
+        hole.update(file=m.group(3), line=int(m.group(4)))
+        if m.group(5) is not None:
+            hole["col"] = int(m.group(5))
+    return hole
 _TOKEN_RE = re.compile(r"//|/\*|\*/|\S+?(?=//|/\*|\s|\Z)")
 
 
@@ -44,6 +73,7 @@ class _Memh:
         self.declared: int | None = None
         self.entry: int | None = None
         self.symbols: dict[str, int] = {}
+        self.holes: dict[int, dict] = {}  # index -> hole
 
     def header(self, note: str, lineno: int) -> None:
         """Read one full-line comment; header-like lines must parse."""
@@ -65,13 +95,19 @@ class _Memh:
             if self.entry is not None:
                 raise ImageError(f"{where}: a second `entry:` line")
             self.entry = int(em.group(1), 16)
-        elif sm := _SYMBOL_RE.match(note):
+        elif sm := SYMBOL_RE.match(note):
             if sm.group(1) in self.symbols:
                 raise ImageError(f"{where}: symbol {sm.group(1)!r} is given twice")
             self.symbols[sm.group(1)] = int(sm.group(2), 16)
+        elif hm := HOLE_RE.match(note):
+            hole = hole_from_note(hm)
+            if hole["index"] in self.holes:
+                raise ImageError(f"{where}: hole {hole['index']} is given twice")
+            self.holes[hole["index"]] = hole
         else:
             form = {"n": f"`// {FORMAT_NAME} ncpu32: N words of 32 bits`",
-                    "e": "`// entry: 0xADDR`", "s": "`// symbol NAME: 0xADDR`"}[note[0]]
+                    "e": "`// entry: 0xADDR`", "s": "`// symbol NAME: 0xADDR`",
+                    "h": "`// hole N: 0xADDR at FILE:LINE:COL`"}[note[0]]
             raise ImageError(f"{where}: header line {short_text(note)} does not parse"
                              f" (expected {form})")
 
@@ -125,7 +161,11 @@ def from_readmemh(text: str, name: str) -> Image:
     entry = head.entry or 0
     if not 0 <= entry < MAX_MEM_WORDS or any(a > MAX_MEM_WORDS for a in head.symbols.values()):
         raise ImageError(f"{name}: entry or symbol address beyond the largest memory")
-    return Image([words.get(a, 0) for a in range(size)], entry=entry, symbols=head.symbols)
+    holes = [head.holes[i] for i in sorted(head.holes)]
+    if any(h["address"] >= size for h in holes):
+        raise ImageError(f"{name}: a hole's address is outside the image (0..{size - 1})")
+    return Image([words.get(a, 0) for a in range(size)], entry=entry, symbols=head.symbols,
+                 holes=holes)
 
 
 def _hex(token: str, name: str, lineno: int, what: str) -> int:

@@ -17,6 +17,7 @@ from ncpu_cli.errors import AsmError, Diagnostic, Span
 from ncpu_cli.image import Image
 
 SOURCE_SUFFIXES = {".s", ".asm"}
+HOLELESS_FORMATS = ("bin",)  # raw words: nowhere to say where the holes are
 MEM_HELP = "Memory size the image must fit (16..65536 words; default: no limit beyond 65536)."
 
 
@@ -184,6 +185,10 @@ def asm_command(
         if as_json and (output == "-" or (output is None and src == "-")):
             usage("--json and an image on stdout cannot be combined; write the image with -o FILE")
         image, sources = assemble_source(src, keep_holes=keep_holes, mem_words=mem_words)
+        if image.holes and fmt.value in HOLELESS_FORMATS:
+            usage(f"-f {fmt.value} cannot carry the hole table (the holes would read as plain "
+                  "words and the image would run); write the sketch with -f yaml, json, "
+                  "readmemh or listing")
         data = dump_image(image, fmt.value, sources)
         out = _output_path(src, output, fmt, sources)
         if out is None:

@@ -55,7 +55,7 @@ def load_program(
 
 
 def check_image(image: Image, name: str, mem_words: int | None) -> None:
-    """The image must be for ncpu32 with 32-bit words and fit in memory."""
+    """The image must be for ncpu32 with 32-bit words, have no holes left and fit in memory."""
     from ncpu_cli.isa import load_isa
 
     isa = load_isa()
@@ -64,6 +64,8 @@ def check_image(image: Image, name: str, mem_words: int | None) -> None:
             f"{name}: image is for {image.isa} with {image.word_bits}-bit words; "
             f"this machine runs {isa.name} with {isa.word_bits}-bit words"
         )
+    if image.holes:
+        raise holes_left(image, name)
     if mem_words is not None:
         if image.size > mem_words:
             raise RunError(
@@ -72,6 +74,24 @@ def check_image(image: Image, name: str, mem_words: int | None) -> None:
             )
         if not 0 <= image.entry < mem_words:
             raise RunError(f"{name}: entry point {image.entry} outside memory 0..{mem_words - 1}")
+
+
+def holes_left(image: Image, name: str) -> ImageError:
+    """Why an image with holes (`ncpu asm --keep-holes`) cannot run: a hole's word is only a
+    placeholder (0, `halt`, for an instruction), so the run would mean nothing. The error's
+    file, line and col are the first hole's in the source (for `--json`), when known."""
+    first = min(image.holes, key=lambda h: (h.get("address", 0), h.get("index", 0)))
+    file, line, col = (first.get(k) for k in ("file", "line", "col"))
+    where = f"address {first.get('address')}"
+    if isinstance(file, str) and isinstance(line, int):
+        where = f"{file}:{line}{f':{col}' if isinstance(col, int) else ''} ({where})"
+    count = len(image.holes)
+    err = ImageError(
+        f"{name}: the image still has {count} hole{'s' if count != 1 else ''} to fill, the "
+        f"first at {where}; a hole's word is only a placeholder: fill the holes with "
+        "`ncpu fit`, or assemble without --keep-holes")
+    err.file, err.line, err.col = file, line, col  # type: ignore[attr-defined]
+    return err
 
 
 class SourceLocator:
