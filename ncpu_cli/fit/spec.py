@@ -223,14 +223,16 @@ class _Checker:
         if unknown:
             raise self.fail(f"{where}.expect", f"unknown field `{unknown[0]}` "
                                                f"(known: {', '.join(sorted(EXPECT_KEYS))})")
-        if not {"out", "regs", "mem"} & set(exp):
-            raise self.fail(f"{where}.expect", "expects nothing: give at least one of out, regs, mem")
+        status = exp.get("status", HALTED)  # a fault of any reason matches `fault`
+        if status not in STATUSES:
+            raise self.fail(f"{where}.expect.status",
+                            f"`{str(status)[:40]}` is not one of {', '.join(STATUSES)}")
+        if not EXPECT_KEYS & set(exp):
+            raise self.fail(f"{where}.expect", "expects nothing: give at least one of "
+                                               f"{', '.join(sorted(EXPECT_KEYS))}")
         out = exp.get("out")
         if out is not None and not isinstance(out, list):
             raise self.fail(f"{where}.expect.out", "expected a list of words")
-        status = exp.get("status", HALTED)
-        if status not in STATUSES:
-            raise self.fail(f"{where}.expect.status", f"`{status}` is not one of {', '.join(STATUSES)}")
         expect = Expect(
             out=None if out is None else tuple(self.word(v, f"{where}.expect.out") for v in out),
             regs=self.regs(exp.get("regs"), f"{where}.expect.regs"),
