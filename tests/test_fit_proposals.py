@@ -178,3 +178,27 @@ def test_gradient_proposals_fit_and_reproduce():
     assert "sub r3, r1, r2" in a.program
     assert any("gradient tables" in n for n in a.notes)
     assert math.isfinite(a.seconds)
+
+
+@pytest.mark.parametrize("chains,seed", [(1, 0), (2, 3)])  # runs where a counterexample
+def test_gradient_proposals_go_on_after_a_counterexample(chains, seed):  # came alone
+    # one example that add, or and xor all pass (r1 = 0): verification against the
+    # reference finds a counterexample, the examples change and the chains go on
+    spec = parse_spec("""\
+mem_words: 32
+max_cycles: 16
+source: |
+  ?{or,xor,add,sub} r3, ??{r1,r2}, ??{r1,r2}
+  halt
+reference_source: |
+  add r3, r1, r2
+  halt
+inputs: {r1: [any32], r2: [any32]}
+check: {regs: [r3]}
+examples: [{set: {r1: 0, r2: 6}}]
+verify: 2000
+""", name="<test>")
+    res = fit(spec, "mcmc", proposals="gradient", steps=40, seed=seed, restarts=chains,
+              time_limit=120)
+    assert res.solved and res.program.split()[0] == "add", res.program
+    assert res.verified == 2000 and res.counterexamples >= 1  # the path under test ran

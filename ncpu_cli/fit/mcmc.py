@@ -140,9 +140,9 @@ def fit_mcmc(tracker) -> None:
             ex = example_tables(examples, spec.mem_words, spec.max_cycles, tables.entry)
             best_seen[:] = np.iinfo(np.int64).max  # costs on other examples do not compare
         if proposer is not None:  # a fresh table for every chain at its current filling
-            tables = proposer.tables(chains.fill, list(examples))
-            chains.set_tables(tables.off, tables.logw, GRAD_SHARE)
-            grads.add(tables)
+            grad = proposer.tables(chains.fill, list(examples))
+            chains.set_tables(grad.off, grad.logw, GRAD_SHARE)
+            grads.add(grad)
         found = chains.step(ex, n_props, budget)
         top = int(np.argmin(chains.best_cost))
         offer = canonical(np.concatenate([found, chains.best_fill[top: top + 1]]))
