@@ -35,14 +35,16 @@ from ncpu_cli.fit.sketch import Sketch
 from ncpu_cli.isa import load_isa, to_signed
 from ncpu_cli.machine.config import MachineConfig
 from ncpu_cli.machine.soft.addressing import normaliser
-from ncpu_cli.machine.soft.decode import NREG, ControlTable, Layout, layout_of, word_row
+from ncpu_cli.machine.soft.decode import NREG, ControlTable, Layout, layout_of, word_rows
 from ncpu_cli.machine.soft.machine import SoftMachine
 from ncpu_cli.machine.soft.run import run_pure
+from ncpu_cli.machine.soft.settings import cpu_threads
 
 TABULATE_MAX = 256  # holes with more candidates get no table (uniform moves only)
 CLIP = 1.0  # |logw| bound: a tempered table (the first-order estimate of a log loss on
 # 32-bit words is often far off; unclipped (30) tables put the mass on wrong candidates:
 # HD P1 solved 1 of 3 seeds in 15 s, against 3 of 3 with 1; 2 solved 2 of 3)
+MAX_ROWS = 1 << 17  # decoded rows kept (about 80 MiB at 80 columns)
 CHECK_EVERY = 8  # cycles between "anything still running?" checks of the soft run
 
 
@@ -73,15 +75,20 @@ def offsets(sketch: Sketch) -> tuple[np.ndarray, dict[int, str]]:
 
 
 class _Rows:
-    """Control rows of (word, address) pairs, decoded once each."""
+    """Control rows of (word, address) pairs, decoded once each (kept in one growing
+    tensor while the column layout stays the same)."""
 
-    def __init__(self, device: torch.device, dtype: torch.dtype):
+    def __init__(self):
         self.isa = load_isa()
-        self.device, self.dtype = device, dtype
         self.eye = normaliser("hard", 1.0)(torch.eye(NREG, dtype=torch.float64))  # (16, 16)
         self.decoded: dict[int, object] = {}
         self.lay: Layout | None = None
-        self.rows: dict[tuple[int, int], tuple[torch.Tensor, torch.Tensor]] = {}
+        self._reset()
+
+    def _reset(self) -> None:
+        self.index: dict[tuple[int, int], int] = {}
+        self.rows = torch.zeros(0, self.lay.nf if self.lay else 0, dtype=torch.float64)
+        self.uses = torch.zeros(0, 5, dtype=torch.float64)
 
     def layout(self, words: np.ndarray) -> Layout:
         """The layout for `words` (any shape): kept while it covers them (rows cached)."""
@@ -90,19 +97,26 @@ class _Rows:
                 self.decoded[w] = self.isa.decode(w)
         lay = layout_of(list(self.decoded.values()))
         if lay != self.lay:
-            self.lay, self.rows = lay, {}
+            self.lay = lay
+            self._reset()
         return lay
 
     def of(self, words: np.ndarray, addrs: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """(rows (P, F), uses (P, 5)) of words (P,) at addresses (P,)."""
-        out, use = [], []
-        for w, a in zip(words.tolist(), addrs.tolist()):
-            r = self.rows.get((w, a))
-            if r is None:
-                r = self.rows[(w, a)] = word_row(self.decoded[w], a, self.lay, self.eye)
-            out.append(r[0])
-            use.append(r[1])
-        return torch.stack(out), torch.stack(use)
+        keys = list(zip(words.tolist(), addrs.tolist()))
+        new = [k for k in dict.fromkeys(keys) if k not in self.index]
+        if len(self.index) + len(new) > MAX_ROWS:  # bounded memory: start the cache afresh
+            self._reset()
+            new = list(dict.fromkeys(keys))
+        if new:
+            rows, uses = word_rows([self.decoded[w] for w, _ in new], [a for _, a in new],
+                                   self.lay, self.eye)
+            for k in new:
+                self.index[k] = len(self.index)
+            self.rows = torch.cat([self.rows, rows])
+            self.uses = torch.cat([self.uses, uses])
+        idx = torch.as_tensor([self.index[k] for k in keys], dtype=torch.long)
+        return self.rows[idx], self.uses[idx]
 
 
 class GradProposer:
@@ -114,7 +128,7 @@ class GradProposer:
         self.dtype = dtype
         self.off, self.why = offsets(sketch)
         self.size = len(sketch.image.words)
-        self.cache = _Rows(torch.device("cpu"), dtype)
+        self.cache = _Rows()
         self.config = MachineConfig(mem_words=mem_words, max_cycles=max_cycles,
                                     addressing="hard", dtype="float64")
         tab = [h for h in sketch.holes if self.off[h.index + 1] > self.off[h.index]]
@@ -195,7 +209,9 @@ class GradProposer:
                               surrogate=True)
         state = run_pure(machine, self.max_cycles, check_every=CHECK_EVERY)
         loss = default_loss(SoftRun.of(state, t_count), examples)  # (T,)
-        g_row, g_mem = torch.autograd.grad(loss.sum(), [table, mem], allow_unused=True)
+        with cpu_threads(torch.device("cpu")):  # one thread: see cpu_threads (measured here
+            # too: 0.06 s a table with one, 0.09-2.3 s with two on the loaded 2-core Xeon)
+            g_row, g_mem = torch.autograd.grad(loss.sum(), [table, mem], allow_unused=True)
         g_row = torch.zeros_like(table) if g_row is None else g_row
         g_mem = torch.zeros_like(mem) if g_mem is None else g_mem
         return g_row.detach().to(torch.float64), g_mem.detach().to(torch.float64)
@@ -215,21 +231,25 @@ def grad_tables(sketch: Sketch, examples, fillings: np.ndarray, *, mem_words: in
 
 def bench_tables(tables: int = 5, chains: int = 16, lines: int = 5, examples: int = 32,
                  seed: int = 0) -> dict:
-    """Seconds per proposal table batch on `bench_sketch.bench_spec` (`chains` fillings, each on
-    `examples` examples: one soft pass), the first (warm-up, decoding) call excluded; the
-    exchange rate against uniform moves is this time times mcmc's proposals per second."""
+    """Seconds per proposal table batch on `bench_sketch.bench_spec` (`chains` fillings, each
+    on `examples` examples: one soft pass), the first (warm-up) call excluded: with fresh
+    random fillings every time (every word decoded anew: the worst case) and again for the
+    same fillings (rows cached: the soft pass alone). The exchange rate against uniform
+    moves is these seconds times mcmc's proposals per second."""
     import time
 
     spec = bench_spec(lines, examples, seed)
     sketch = Sketch(spec)
     rng = np.random.default_rng(seed)
     proposer = GradProposer(sketch, spec.mem_words, spec.max_cycles)
-    fills = lambda: np.stack([rng.integers(0, h.size, chains) for h in sketch.holes], axis=1)  # noqa: E731
-    proposer.tables(fills(), list(spec.examples))
-    t0, c0 = time.perf_counter(), time.process_time()
-    for _ in range(tables):
-        proposer.tables(fills(), list(spec.examples))
-    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return {"tables": tables, "chains": chains, "examples": examples, "lines": lines,
-            "s_per_table": seconds / tables, "cpu_s_per_table": cpu / tables,
-            "fillings_per_s": tables * chains / seconds}
+    batches = [np.stack([rng.integers(0, h.size, chains) for h in sketch.holes], axis=1)
+               for _ in range(tables + 1)]
+    proposer.tables(batches[0], list(spec.examples))
+    out = {"tables": tables, "chains": chains, "examples": examples, "lines": lines}
+    for name, todo in (("fresh", batches[1:]), ("cached", batches[1:])):
+        t0, c0 = time.perf_counter(), time.process_time()
+        for fills in todo:
+            proposer.tables(fills, list(spec.examples))
+        out[f"s_per_table_{name}"] = (time.perf_counter() - t0) / tables
+        out[f"cpu_s_per_table_{name}"] = (time.process_time() - c0) / tables
+    return out

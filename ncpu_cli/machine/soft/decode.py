@@ -237,14 +237,17 @@ def layout_of(decoded: Sequence) -> Layout:
     return Layout(cols, nf + 3 * NREG, nf, fns, branches, frozenset(classes))
 
 
-def word_row(d, addr: int, lay: Layout, eye: Tensor) -> tuple[Tensor, Tensor]:
-    """(row (F,) float64 with its selectors and derived columns, uses (5,)) of decoded word
-    `d` at address `addr`; `eye` (16, 16) the normalised one-hots (on the host)."""
-    row, sel_index, use = _row(d, addr, lay.cols, lay.nf)
-    _derive(row[None, :], lay.cols)
+def word_rows(decoded: Sequence, addrs: Sequence[int], lay: Layout,
+              eye: Tensor) -> tuple[Tensor, Tensor]:
+    """(rows (P, F) float64 with selectors and derived columns, uses (P, 5)) of decoded words
+    at addresses `addrs`; `eye` (16, 16) the normalised one-hots (on the host)."""
+    parts = [_row(d, a, lay.cols, lay.nf) for d, a in zip(decoded, addrs)]
+    rows = torch.stack([p[0] for p in parts])  # (P, F)
+    sel_index = torch.stack([p[1] for p in parts])  # (P, 3)
+    _derive(rows, lay.cols)
     for j in range(3):
-        row[lay.sel + j * NREG: lay.sel + (j + 1) * NREG] = eye[sel_index[j]]
-    return row, use
+        rows[:, lay.sel + j * NREG: lay.sel + (j + 1) * NREG] = eye[sel_index[:, j]]
+    return rows, torch.stack([p[2] for p in parts])
 
 
 def _derive(rows: Tensor, cols: dict[str, int]) -> None:
