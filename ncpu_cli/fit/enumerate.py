@@ -1,12 +1,20 @@
-"""`--method enumerate`: every distinct program, in batches, on the exact machine.
+"""`--method enumerate`: every distinct program, walked by a compiled kernel.
 
-The sketch is cut into *units*: a plain hole, or an instruction hole with its
-sub-holes (whose distinct instructions are listed once each: a sub-hole the
-chosen mnemonic ignores is not varied).  Programs are numbered 0..space-1 in
-mixed radix over the units (the last unit fastest) and checked BATCH at a time;
-a space larger than ``--max-candidates`` is refused up front with its size
-(``SpaceTooLarge``).  Checking every program without a solution proves that no
-filling of the sketch passes the examples (``proved_unsolvable``).
+The sketch is cut into *units* (``enumerate_units``): the holes of one word, or one
+instruction hole with its sub-holes (whose distinct instructions are listed once each: a
+sub-hole the chosen mnemonic ignores is not varied). The walk (``enumerate_walk``,
+``enumerate_kernel``) goes depth first over the units' rows and evaluates each program on
+the examples with mcmc's exact evaluator, stopping at the first example it fails; only the
+fillings that pass every example, and each step's best, go to the tracker for the exact
+check (examples, holdout, verification). Two prunings keep it sound (``enumerate_plan``):
+prefixes of straight-line code that leave the same registers on every example and holdout
+example are extended once, and registers nothing names are renamed into first-use order.
+
+A space larger than ``--max-candidates`` is refused up front with its size
+(``SpaceTooLarge``). A walk that goes all the way round without a solution proves that no
+filling of the sketch meets the spec (``proved_unsolvable``). `tracker.visited` is the
+number of fillings the last pass evaluated (the pruned space, once it is done); the notes
+say which prunings applied and how much of the space the walk covered.
 """
 
 from __future__ import annotations
@@ -20,7 +28,8 @@ from ncpu_cli.fit.instruction import ROLES
 from ncpu_cli.fit.search import Tracker
 from ncpu_cli.fit.sketch import Sketch
 
-BATCH = 8192  # fillings per exact batch
+STEP_WORK = 1 << 22  # example runs per step (over all lanes)
+PRUNE = True  # the prunings (tests switch them off to compare)
 
 
 class SpaceTooLarge(FitError):
@@ -34,7 +43,8 @@ class SpaceTooLarge(FitError):
 
 
 def units(sketch: Sketch) -> list[tuple[list[int], np.ndarray]]:
-    """Each unit's hole indices and its distinct sub-fillings (D, len(indices))."""
+    """Each unit's hole indices and its distinct sub-fillings (D, len(indices)), in the
+    numbering of ``fillings_at`` (plain holes one by one, then the instruction holes)."""
     out = []
     for h in sketch.holes:
         if h.group is None:
@@ -52,7 +62,8 @@ def units(sketch: Sketch) -> list[tuple[list[int], np.ndarray]]:
 
 
 def fillings_at(sketch: Sketch, start: int, stop: int, parts=None) -> np.ndarray:
-    """(stop - start, H) the programs numbered start..stop-1 (`parts`: units(sketch))."""
+    """(stop - start, H) the programs numbered start..stop-1 (`parts`: units(sketch)), in
+    mixed radix over the units, the last fastest (every distinct program once)."""
     k = np.arange(start, stop, dtype=np.int64)
     out = np.zeros((len(k), len(sketch.holes)), dtype=np.int64)  # (P, H)
     for cols, table in reversed(parts if parts is not None else units(sketch)):
@@ -62,17 +73,35 @@ def fillings_at(sketch: Sketch, start: int, stop: int, parts=None) -> np.ndarray
 
 
 def fit_enumerate(tracker: Tracker) -> None:
+    from ncpu_cli.fit.enumerate_walk import Walk  # compiles (or loads) on first use
+
     sketch, opts = tracker.sketch, tracker.options
     space = sketch.space
     if space > opts.max_candidates:
         raise SpaceTooLarge(space, opts.max_candidates)
-    parts = units(sketch)
-    start = 0
-    while tracker.keep_going(exhausted=start >= space):
-        stop = min(space, start + BATCH)
-        tracker.offer(fillings_at(sketch, start, stop, parts))
-        start = stop
-    if start >= space and tracker.solution is None:
-        # every program was checked and none passed the examples, holdout and verification
-        # (examples only grow, so one that failed earlier fails now): none meets the spec
+    seen = tuple(tracker.examples)
+    walk = Walk(sketch, tracker.spec, seen, prune=PRUNE)
+    tracker.notes.extend(walk.plan.notes)
+    last_best = None
+    while tracker.keep_going(exhausted=walk.done):
+        found, leaves = walk.step(STEP_WORK)
+        best = walk.best if walk.best is not None else last_best
+        rows = found if best is None else np.concatenate([found, best[None, :]])
+        rows = np.unique(rows, axis=0)
+        # the tracker counts what it scores; the kernel's other evaluations are added here
+        fresh = len(rows) if walk.best is not None else len(found)
+        tracker.evaluations += max(0, leaves - fresh)
+        if len(rows):
+            tracker.offer(rows)
+        else:  # nothing evaluated yet (cannot happen after a step): still one step
+            tracker.steps += 1
+        last_best = best
+        if tuple(tracker.examples) != seen:  # a counterexample joined the examples
+            seen = tuple(tracker.examples)
+            walk.update(seen)
+    if walk.done and tracker.solution is None:
+        # one whole pass with the final examples and none passed them, the holdout and
+        # verification: no filling meets the spec (examples only grow)
         tracker.proved_unsolvable = True
+    tracker.notes.append(walk.summary())
+    tracker.visited = walk.visited
