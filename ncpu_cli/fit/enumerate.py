@@ -96,7 +96,7 @@ def fit_enumerate(tracker: Tracker) -> None:
         else:  # nothing evaluated yet (cannot happen after a step): still one step
             tracker.steps += 1
         last_best = best
-        if tuple(tracker.examples) != seen:  # a counterexample joined the examples
+        if tracker.solution is None and tuple(tracker.examples) != seen:  # a counterexample
             seen = tuple(tracker.examples)
             walk.update(seen)
     if walk.done and tracker.solution is None:

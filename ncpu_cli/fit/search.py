@@ -85,6 +85,7 @@ class Tracker:
         self.method_times: dict | None = None
         self.notes: list[str] = []
         self.proposal_info: dict | None = None  # --proposals gradient (proposals.GradLog)
+        self.visited: int | None = None  # enumerate: fillings its last pass evaluated
         self.verify = verify_count(spec, options)
         self.verifier: Verifier | None = None
         if self.verify > 0 and (spec.reference is not None or spec.inputs is not None):
@@ -245,13 +246,14 @@ class FitResult:
     evaluations: int = 0  # fillings evaluated exactly, repeats and method kernels included
     stopped: str | None = None  # why the search ended (search.STOPS)
     proposals: dict | None = None  # --proposals gradient: tables, their cost, uniform holes
+    visited: int | None = None  # enumerate: fillings its last pass evaluated (pruned space)
 
     def to_json(self) -> dict:
         keys = ("solved", "method", "program", "holes", "examples_passed", "examples_total",
                 "holdout_passed", "holdout_total", "steps", "restarts", "seconds", "seed",
                 "candidates", "evaluations", "space", "stopped", "verified",
                 "counterexamples", "proved", "proved_unsolvable", "method_times", "notes",
-                "proposals")
+                "proposals", "visited")
         out = {k: getattr(self, k) for k in keys}
         out["seconds"] = round(self.seconds, 3)
         out["space"] = space_text(self.space)
@@ -302,5 +304,6 @@ def result_fields(tracker: Tracker) -> dict:
         "method_times": tracker.method_times,
         "notes": list(tracker.notes),
         "proposals": getattr(tracker, "proposal_info", None),
+        "visited": getattr(tracker, "visited", None),
     }
 
