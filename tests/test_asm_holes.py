@@ -56,14 +56,14 @@ def test_bare_data_hole_is_any_signed_word() -> None:
 
 
 def test_ranged_data_holes_mixed_with_numbers() -> None:
-    src = "  .word 1, ??[0:9], 3, ??[-4:0xFFFFFFFF], 0xFFFFFFFF\n"
+    src = "  .word 1, ??[0:9], 3, ??[-4:0xFFFFFFFB], 0xFFFFFFFF\n"  # every word once
     image = keep(src)
     assert image.words == [1, 0, 3, 0, 0xFFFFFFFF]
     a, b = image.holes
     assert (a["address"], a["lo"], a["hi"], a["kind"]) == (1, 0, 9, "data")
-    assert (b["address"], b["lo"], b["hi"]) == (3, -4, 2**32 - 1)
+    assert (b["address"], b["lo"], b["hi"]) == (3, -4, 2**32 - 5)
     assert (a["col"], a["length"]) == (where(src, 1, "??[0:9]"), len("??[0:9]"))
-    assert (b["col"], b["length"]) == (where(src, 1, "??[-4"), len("??[-4:0xFFFFFFFF]"))
+    assert (b["col"], b["length"]) == (where(src, 1, "??[-4"), len("??[-4:0xFFFFFFFB]"))
 
 
 def test_data_hole_range_limits_and_labels() -> None:

@@ -91,7 +91,8 @@ def test_number_columns_and_folding() -> None:
 
 
 # Expression precedence against an independent oracle: Python's own parser (not eval)
-# gives these operators the same precedence as C; the walker wraps to 64 bits like C.
+# gives these operators the same precedence as C; a result outside 64-bit signed integers
+# is an error (C leaves it undefined), so the walker raises OverflowError there.
 
 
 @st.composite
@@ -112,13 +113,13 @@ def expressions(draw, depth: int = 0) -> str:
 
 
 def python_value(text: str) -> int:
-    """Walk Python's AST of `text`, wrapping every result to 64 bits (no eval)."""
+    """Walk Python's AST of `text` (no eval); OverflowError when a result leaves 64 bits."""
     ops = {
         pyast.Add: lambda a, b: a + b,
         pyast.Sub: lambda a, b: a - b,
         pyast.Mult: lambda a, b: a * b,
-        pyast.LShift: lambda a, b: a << b,
-        pyast.RShift: lambda a, b: a >> b,
+        pyast.LShift: lambda a, b: a << shift(b),
+        pyast.RShift: lambda a, b: a >> shift(b),
         pyast.BitAnd: lambda a, b: a & b,
         pyast.BitOr: lambda a, b: a | b,
         pyast.BitXor: lambda a, b: a ^ b,
@@ -129,9 +130,19 @@ def python_value(text: str) -> int:
             return int(node.value)
         if isinstance(node, pyast.UnaryOp):
             v = walk(node.operand)
-            return wrap64(-v if isinstance(node.op, pyast.USub) else ~v)
+            return fits(-v if isinstance(node.op, pyast.USub) else ~v)
         assert isinstance(node, pyast.BinOp)
-        return wrap64(ops[type(node.op)](walk(node.left), walk(node.right)))
+        return fits(ops[type(node.op)](walk(node.left), walk(node.right)))
+
+    def shift(b: int) -> int:  # C: a count of 64 or more is undefined
+        if b > 63:
+            raise OverflowError(b)
+        return b
+
+    def fits(v: int) -> int:
+        if wrap64(v) != v:
+            raise OverflowError(v)
+        return v
 
     return walk(pyast.parse(text, mode="eval").body)
 
@@ -149,6 +160,10 @@ def test_precedence_matches_c(text: str) -> None:
         expected = python_value(text)
     except ValueError:  # a negative shift count, e.g. `1 << 0 - 1`
         with pytest.raises(ExprError, match="negative shift count"):
+            our_value(text)
+        return
+    except OverflowError:
+        with pytest.raises(ExprError, match="does not fit in 64 bits|shift count"):
             our_value(text)
         return
     assert our_value(text) == expected, text

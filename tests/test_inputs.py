@@ -339,7 +339,7 @@ def test_batch_options_are_exclusive(tmp_path):
     [
         ({"sets": ["r16=1"]}, "--set r16=1: unknown register `r16`"),
         ({"sets": ["r1=4294967296"]}, "--set r1=4294967296: value 4294967296 out of 32-bit range"),
-        ({"input": "1,,x"}, "--input 1,,x: `x` is not a number"),
+        ({"input": "1, x"}, "--input 1, x: `x` is not a number"),
         ({"mems": ["0x10"]}, "--mem 0x10: expected ADDR=VALUE"),
         ({"sweep": "r1=0-10"}, "--sweep r1=0-10: expected REG=START:STOP"),
         ({"batch": 0}, "--batch 0: must be at least 1"),

@@ -1,8 +1,10 @@
 """Our own expression evaluator (never Python's eval) over the AST.
 
-C semantics on 64-bit signed integers: every result wraps to 64 bits, `/` and
-`%` truncate toward zero, `>>` is arithmetic. Problems raise `ExprError` naming
-the node at fault; a name the caller cannot resolve (yet) raises `Unresolved`.
+C semantics on 64-bit signed integers: `/` and `%` truncate toward zero, `>>` is
+arithmetic. What C leaves undefined is an error here, never a silent wrap: a result
+outside -2^63..2^63-1 (`1 << 70`, `0x7FFFFFFFFFFFFFFF + 1`), a shift count outside
+0..63, division by zero. Problems raise `ExprError` naming the node at fault; a name
+the caller cannot resolve (yet) raises `Unresolved`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,20 @@ def wrap64(value: int) -> int:
     """`value` as a 64-bit two's-complement number."""
     value &= _M64
     return value - (1 << 64) if value & _SIGN64 else value
+
+
+def fit64(value: int) -> int:
+    """`value` itself when it is a 64-bit signed integer; else ValueError saying so."""
+    if -_SIGN64 <= value < _SIGN64:
+        return value
+    return _overflow(value)
+
+
+def _overflow(value: int) -> int:
+    sign = "-" if value < 0 else ""
+    shown = str(value) if abs(value) < 10**30 else f"(about {sign}2^{abs(value).bit_length() - 1})"
+    raise ValueError(f"the result {shown} does not fit in 64 bits (expressions are 64-bit "
+                     "signed integers, -2^63..2^63-1)")
 
 
 class ExprError(Exception):
@@ -46,24 +62,21 @@ def _div(a: int, b: int) -> int:
 def binary(op: str, a: int, b: int) -> int:
     """Apply a binary operator; raises ValueError with a message on a bad operand."""
     if op == "+":
-        return wrap64(a + b)
+        return fit64(a + b)
     if op == "-":
-        return wrap64(a - b)
+        return fit64(a - b)
     if op == "*":
-        return wrap64(a * b)
+        return fit64(a * b)
     if op in ("/", "%"):
         if b == 0:
             raise ValueError("division by zero" if op == "/" else "remainder by zero")
         q = _div(a, b)
-        return wrap64(q) if op == "/" else wrap64(a - b * q)
-    if op == "<<":
-        if b < 0:
-            raise ValueError(f"negative shift count {b}")
-        return 0 if b >= 64 else wrap64(a << b)
-    if op == ">>":
-        if b < 0:
-            raise ValueError(f"negative shift count {b}")
-        return a >> min(b, 63)
+        return fit64(q) if op == "/" else fit64(a - b * q)
+    if op in ("<<", ">>"):
+        if not 0 <= b <= 63:
+            what = "negative shift count" if b < 0 else "shift count"
+            raise ValueError(f"{what} {b} outside 0..63 (expressions are 64-bit)")
+        return fit64(a << b) if op == "<<" else a >> b
     if op == "&":
         return a & b
     if op == "|":
@@ -75,7 +88,7 @@ def binary(op: str, a: int, b: int) -> int:
 
 def unary(op: str, a: int) -> int:
     if op == "-":
-        return wrap64(-a)
+        return fit64(-a)
     if op == "~":
         return ~a
     return a
@@ -107,7 +120,10 @@ def evaluate(node: object, lookup: Callable[[Name], int], depth: int = 0) -> int
                 raise ExprError(op_node, str(err)) from None
         return a
     if t is Unary:
-        return unary(node.op, evaluate(node.arg, lookup, depth + 1))  # type: ignore[attr-defined]
+        try:
+            return unary(node.op, evaluate(node.arg, lookup, depth + 1))  # type: ignore[attr-defined]
+        except ValueError as err:
+            raise ExprError(node, str(err)) from None
     if t is Paren:
         return evaluate(node.inner, lookup, depth + 1)  # type: ignore[attr-defined]
     if t is Hole:
@@ -123,7 +139,11 @@ def fold(node: object) -> object:
     """Constant-fold one Unary/Binary node whose operands are numbers (else unchanged)."""
     t = type(node)
     if t is Unary and type(node.arg) is Num:  # type: ignore[attr-defined]
-        return Num(unary(node.op, node.arg.value), node.col, node.end)  # type: ignore[attr-defined]
+        try:
+            value = unary(node.op, node.arg.value)  # type: ignore[attr-defined]
+        except ValueError:
+            return node  # evaluated (and reported) later, at its place
+        return Num(value, node.col, node.end)  # type: ignore[attr-defined]
     if t is Binary and type(node.left) is Num and type(node.right) is Num:  # type: ignore[attr-defined]
         try:
             value = binary(node.op, node.left.value, node.right.value)  # type: ignore[attr-defined]

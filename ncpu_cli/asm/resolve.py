@@ -242,6 +242,12 @@ def _words(ctx: Ctx, it: Item) -> list | None:
     for node in it.args:  # type: ignore[union-attr]
         if type(node) is Hole:
             hole = _hole_range(ctx, it.stmt, node, WORD_LO, WORD_HI, DATA_HOLE, "a word's range")
+            if hole is not None and hole[2] - hole[1] >= 1 << 32:  # a word named twice
+                ctx.error_at(it.stmt, node, f"hole range {hole[1]}..{hole[2]} names "
+                             f"{hole[2] - hole[1] + 1} values but a word has 2^32 ({hole[1]} and "
+                             f"{hole[1] + (1 << 32)} are the same word): use a range within "
+                             f"{DATA_HOLE[0]}..{DATA_HOLE[1]} or 0..{WORD_HI}")
+                hole = None
             out.append(0 if hole is None else hole)
             continue
         value = None if node is chk.BAD else value_of(ctx, it.stmt, node)

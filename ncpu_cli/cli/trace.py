@@ -96,7 +96,7 @@ def trace_command(
         None, "--plot", metavar="FILE", rich_help_panel=OUTPUT,
         help=f"Plot pc target mass and register error to FILE.png or FILE.svg ({INSTALL_PLOT}).",
     ),
-    rows: int = typer.Option(200, "--rows", metavar="N", rich_help_panel=OUTPUT,
+    rows: int = typer.Option(200, "--rows", metavar="N", min=0, rich_help_panel=OUTPUT,
                              help="Cycles shown in the table and heat strip (0: all)."),
     sweep_mem: Optional[str] = typer.Option(
         None, "--sweep-mem", metavar="N,N,..", rich_help_panel=SWEEP,

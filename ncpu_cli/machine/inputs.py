@@ -124,9 +124,19 @@ def parse_set(text: str) -> tuple[int, int]:
 
 
 def parse_input(text: str) -> tuple[int, ...]:
-    """`1,2,3` (commas and/or spaces; hex and negatives allowed; empty = no input)."""
-    parts = text.replace(",", " ").split()
-    return tuple(parse_word(p) for p in parts)
+    """`1,2,3` (commas and/or spaces; hex and negatives allowed; empty = no input). An
+    empty item (`1,,2`, `1,2,`) is an error naming its place, not a word dropped."""
+    if not text.strip():
+        return ()
+    words: list[int] = []
+    col = 1
+    for n, item in enumerate(text.split(","), start=1):
+        if not item.strip():
+            raise InputError(f"item {n} (column {col}) is empty: every comma must stand "
+                             "between two words")
+        words += [parse_word(p) for p in item.split()]
+        col += len(item) + 1
+    return tuple(words)
 
 
 def parse_mem(text: str) -> tuple[int, int]:

@@ -31,6 +31,7 @@ from ncpu_cli.machine.inputs import (
 from ncpu_cli.textdata import DataError, load_json, load_yaml
 
 RECORD_FIELDS = ("set", "input", "mem", "program")
+MAX_INPUTS_BYTES = 256 << 20  # a million records of a few words each fit with room to spare
 
 
 def _record(raw: Any, mem_words: int | None) -> tuple[ProgramInput, bool, str | None]:
@@ -124,6 +125,30 @@ def _read_stdin() -> str:
         raise InputError("<stdin>: not text (--inputs - needs YAML or JSON Lines)") from None
 
 
+def _read_file(p: Path, name: str) -> str:
+    """The text of an inputs file: a regular file or a pipe (`<(...)`), at most
+    MAX_INPUTS_BYTES of UTF-8; anything else is an InputError saying what is wrong."""
+    need = "--inputs needs a YAML or JSON Lines file"
+    if not p.exists():
+        raise InputError(f"{name}: no such file ({need})")
+    if p.is_dir():
+        raise InputError(f"{name}: is a directory ({need})")
+    if not (p.is_file() or p.is_fifo()):
+        raise InputError(f"{name}: not a regular file (a device or socket; {need})")
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_INPUTS_BYTES + 1)
+    except OSError as err:
+        raise InputError(f"{name}: cannot read it ({err.strerror or err})") from None
+    if len(data) > MAX_INPUTS_BYTES:
+        raise InputError(f"{name}: larger than {MAX_INPUTS_BYTES >> 20} MiB ({need})")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{name}: not a text file (not UTF-8 at byte {err.start}; {need})"
+                         ) from None
+
+
 def load_inputs_file(path: str | Path, mem_words: int | None = None) -> list[ProgramInput]:
     """Programs described by a YAML or JSON Lines file (see `read_records`)."""
     return [prog for prog, _ in read_records(path, mem_words)]
@@ -146,15 +171,7 @@ def read_program_records(path: str | Path, mem_words: int | None = None
     if name == "-":  # records on stdin
         name, text, suffix = "<stdin>", _read_stdin(), ""
     else:
-        if not p.is_file():
-            what = "is a directory" if p.is_dir() else "no such file"
-            raise InputError(f"{name}: {what} (--inputs needs a YAML or JSON Lines file)")
-        try:
-            text = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError(
-                f"{name}: not a text file (--inputs needs YAML or JSON Lines)") from None
-        suffix = p.suffix.lower()
+        text, suffix = _read_file(p, name), p.suffix.lower()
     shape = ("expected a YAML list of records, a mapping {programs: [...]}, "
              "or one JSON object per line")
     jsonl = suffix in (".jsonl", ".ndjson")
