@@ -129,11 +129,19 @@ class Isa:
     formats: dict[str, tuple[str, ...]]
     ops: tuple[Op, ...]
     pseudos: tuple[Pseudo, ...]
-    by_name: dict[str, Op] = field(init=False, compare=False)
+    mnemonic_aliases: dict[str, str] = field(default_factory=dict)  # other spelling -> op name
+    by_name: dict[str, Op] = field(init=False, compare=False)  # op names and their aliases
     by_code: dict[int, Op] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "by_name", {o.name: o for o in self.ops})
+        by_name = {o.name: o for o in self.ops}
+        taken = set(by_name) | {p.name for p in self.pseudos}
+        for alias, name in self.mnemonic_aliases.items():
+            if alias in taken or name not in by_name:
+                raise ValueError(f"mnemonic alias {alias} -> {name}: the alias must be a new "
+                                 "name and the target an instruction of the table")
+        by_name.update({a: by_name[n] for a, n in self.mnemonic_aliases.items()})
+        object.__setattr__(self, "by_name", by_name)
         object.__setattr__(self, "by_code", {o.opcode: o for o in self.ops})
 
     def op(self, name: str) -> Op:
@@ -215,4 +223,5 @@ def load_isa() -> Isa:
         formats={k: tuple(v) for k, v in raw["formats"].items()},
         ops=ops,
         pseudos=pseudos,
+        mnemonic_aliases={str(a): str(n) for a, n in (raw.get("mnemonic_aliases") or {}).items()},
     )

@@ -106,12 +106,18 @@ def alias_list(isa: Isa) -> str:
     return ", ".join(f"`{a}` = r{n}" for a, n in isa.aliases.items())
 
 
+def mnemonic_alias_list(isa: Isa) -> str:
+    """`sll` = `shl`, ...: the other spellings of instructions (ncpu32.yaml)."""
+    return ", ".join(f"`{a}` = `{n}`" for a, n in isa.mnemonic_aliases.items())
+
+
 SECTIONS: dict[str, Callable[[Isa], str]] = {
     "opcode_table": opcode_table,
     "format_table": format_table,
     "imm_table": imm_table,
     "pseudo_table": pseudo_table,
     "aliases": alias_list,
+    "mnemonic_aliases": mnemonic_alias_list,
     "registers": lambda isa: str(isa.registers),
     "word_bits": lambda isa: str(isa.word_bits),
     "isa_name": lambda isa: isa.name,

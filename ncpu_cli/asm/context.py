@@ -24,8 +24,11 @@ def registers(isa: Isa) -> dict[str, int]:
     return names
 
 
-def did_you_mean(word: str, candidates: list[str] | set[str] | dict, cutoff: float = 0.6) -> str:
-    """` (did you mean `x`?)` for the closest candidate, or "" (cheap on huge words)."""
+def did_you_mean(word: str, candidates: list[str] | set[str] | dict, cutoff: float = 0.6,
+                 aliases: dict[str, str] | None = None) -> str:
+    """` (did you mean `x`?)` for the closest candidate, or "" (cheap on huge words). When
+    the closest is one of `aliases` (another spelling), the suggestion is what it stands for:
+    `slll` is closest to `sll`, which is `shl`."""
     if len(word) > 64:
         return ""
     close = difflib.get_close_matches(word, list(candidates), n=5, cutoff=cutoff)
@@ -39,7 +42,7 @@ def did_you_mean(word: str, candidates: list[str] | set[str] | dict, cutoff: flo
             c == min(close),
         ),
     )
-    return f" (did you mean `{best}`?)"
+    return f" (did you mean `{(aliases or {}).get(best, best)}`?)"
 
 
 def _common_prefix(a: str, b: str) -> int:

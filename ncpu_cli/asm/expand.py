@@ -73,7 +73,7 @@ def expand(ctx: Ctx, stmts: list[Stmt], items: list[Item], stack: list[Path], he
         elif mn[0] == ".":
             _directive(ctx, stmt, items, stack, here)
         else:
-            guess = did_you_mean(mn, ctx.mnemonics)
+            guess = did_you_mean(mn, ctx.mnemonics, aliases=ctx.isa.mnemonic_aliases)
             ctx.error(mnemonic_span(stmt), f"unknown mnemonic `{stmt.mn_text[:40]}`{guess}")
             items.append(Item("op", stmt, ctx.scope, mn, None, None, 1))
 
@@ -177,8 +177,11 @@ def _mnemonic_hole(ctx: Ctx, stmt: Stmt, items: list[Item]) -> None:
             elif node.name in DIRECTIVES:
                 why = "a directive"
             else:
-                why = f"unknown mnemonic{did_you_mean(node.name, ctx.ops)}"
+                guess = did_you_mean(node.name, ctx.ops, aliases=ctx.isa.mnemonic_aliases)
+                why = f"unknown mnemonic{guess}"
             ctx.error_at(stmt, node, f"`{node.name}` can't be a mnemonic-hole choice ({why})")
+        elif op in ops:
+            ctx.error_at(stmt, node, holes.twice(node.name, op.name))
         else:
             ops.append(op)
     ok = len(ops) == len(choices)

@@ -182,9 +182,16 @@ def choice_op(ctx: Ctx, stmt: Stmt, node: Name, allow_nop: bool) -> tuple[bool, 
     elif name in DIRECTIVES:
         why = "a directive"
     else:
-        why = f"unknown mnemonic{did_you_mean(name, [*ctx.ops, NOP])}"
+        guess = did_you_mean(name, [*ctx.ops, NOP], aliases=ctx.isa.mnemonic_aliases)
+        why = f"unknown mnemonic{guess}"
     ctx.error_at(stmt, node, f"`{name}` can't be a mnemonic-hole choice ({why})")
     return False, None
+
+
+def twice(spelling: str, name: str) -> str:
+    """The error for a choice listed twice in a hole (`sll` is listed twice when it is `shl`)."""
+    alias = f" (`{spelling}` is `{name}`)" if spelling != name else ""
+    return f"`{spelling}` is listed twice in the hole{alias}"
 
 
 def instruction_hole(ctx: Ctx, stmt: Stmt, items: list[Item]) -> None:
@@ -194,16 +201,18 @@ def instruction_hole(ctx: Ctx, stmt: Stmt, items: list[Item]) -> None:
     seen: set[str] = set()
     for node in stmt.choices or ():
         good, op = choice_op(ctx, stmt, node, allow_nop=True)
-        if good and node.name in seen:
-            ctx.error_at(stmt, node, f"`{node.name}` is listed twice in the hole")
+        name = op.name if op is not None else node.name
+        if good and name in seen:
+            ctx.error_at(stmt, node, twice(node.name, name))
             good = False
-        seen.add(node.name)
+        seen.add(name)
         ok = ok and good
         ops.append(op)
     if not ctx.keep_holes:
         ctx.error(mnemonic_span(stmt), "hole `?{...}` needs --keep-holes (holes are for `ncpu fit`)")
         ok = False
-    ih = IHole(tuple(c.name for c in stmt.choices or ()), tuple(ops), ctx.hole_regs, ctx.hole_imm)
+    names = tuple(c.name if op is None else op.name for c, op in zip(stmt.choices or (), ops))
+    ih = IHole(names, tuple(ops), ctx.hole_regs, ctx.hole_imm)  # names as the table spells them
     if ok:
         ok = _bind(ctx, stmt, ih)
     items.append(Item("ihole", stmt, ctx.scope, "?{...}", None, [ih] if ok else None, 1))
