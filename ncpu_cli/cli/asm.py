@@ -239,7 +239,9 @@ def disasm_command(
         help="Print {\"size\", \"entry\", \"lines\"} as JSON (or {\"error\": ...}).",
     ),
 ) -> None:
-    """Disassemble an image: addresses, words, labels, and `.word` for non-instructions."""
+    """Disassemble an image into addresses, words, labels and instructions.
+
+    A word that is no instruction (an illegal opcode or stray bits) shows as `.word`."""
     from ncpu_cli.disasm import disassemble_image
 
     with reporting(json=as_json):

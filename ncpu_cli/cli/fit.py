@@ -143,8 +143,10 @@ def fit_command(
         None, "--tasks", rich_help_panel=SEARCH, metavar="A,B",
         help="With --suite: only these tasks (comma-separated names)."),
 ) -> None:
-    """Fill the holes of a sketch (`??`, `??[lo:hi]`, `?{add,sub}`, `.word ??`) so that it
-    passes every example, and verify the answer on the exact machine.
+    """Fill the holes of a sketch so that it passes every example.
+
+    Holes: `??`, `??[lo:hi]`, `?{add,sub}`, `.word ??`; the answer is verified on the
+    exact machine.
 
     Exit codes: 0 solved (every task with --suite), 1 bad spec or sketch, 2 usage,
     3 budget spent (the best candidate and its counts are still printed), 4 proved

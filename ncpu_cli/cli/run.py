@@ -201,7 +201,7 @@ def run_command(
         help="Say on stderr which engine runs and why.",
     ),
 ) -> None:
-    """Run a program (or a batch of them) and show registers, output and status.
+    """Run a program (or a batch of them): registers, output and status.
 
     Exit status: 0 every program halted, 1 a fault or an error, 2 bad usage,
     3 some program reached --max-cycles (and none faulted).

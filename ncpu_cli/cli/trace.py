@@ -107,10 +107,11 @@ def trace_command(
         help="Trace at each temperature (e.g. 0.05,0.1,0.2) x memory sizes x modes.",
     ),
 ) -> None:
-    """Run the soft machine and the exact machine in lockstep and show how sharp
-    the soft machine's attention stays: per cycle, for each pointer, the max
-    weight, the entropy, the mass on the exact target and the effective support,
-    and the register/memory/output error.
+    """Trace how sharp the soft machine stays beside the exact one.
+
+    Both run in lockstep; per cycle, for each pointer: the max weight, the entropy,
+    the mass on the exact target and the effective support, and the
+    register/memory/output error.
 
     Exit status: 0 done, 1 an error (or the exact machine faulted: the trace
     stops there), 2 bad usage.
