@@ -110,10 +110,12 @@ def _measure(subject: Subject, device: str, batches: str, lines: int, cycles: in
         from ncpu_cli.bench.fit import bench_fit
 
         kw = {"restarts": _ints(batches, "--batches")} if batches else {}
-        rows += [{"subject": "fit", **r} for r in bench_fit(device=device, **kw)]
+        gradient = bench_fit(device=device, **kw)
+        rows += [{"subject": "fit", **r} for r in gradient]
         from ncpu_cli.bench.fit import bench_search
 
-        rows += [{"subject": "fit search", **r} for r in bench_search()]
+        rows += [{"subject": "fit fillings/s", **r}
+                 for r in bench_search(gradient_rows=gradient)]
     if Subject.soft in chosen:
         from ncpu_cli.bench.soft import bench_soft
 

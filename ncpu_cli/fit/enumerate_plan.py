@@ -262,7 +262,9 @@ def _arrays(sketch, spec, examples, every, order, j, S, live):
                 vr.append(rows[ok])
                 nm.append(cur[ok])
                 nvr += int(ok.sum())
-    cat = lambda parts: np.concatenate(parts).astype(np.int64) if parts else np.zeros(1, np.int64)  # noqa: E731
+    def cat(parts):
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(1, np.int64)
+
     pcs = np.asarray([int(sketch.image.entry)] + [order[k].address + 1 for k in range(j)],
                      dtype=np.int64)
     kr = np.zeros((j + 1, 16), np.int64)

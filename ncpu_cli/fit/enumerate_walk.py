@@ -71,7 +71,8 @@ class Walk:
         slots = CACHE_SLOTS[0]
         if j:
             room = self.cache_bytes // (L * j * (key * 4 + 8))
-            slots = int(min(CACHE_SLOTS[1], max(CACHE_SLOTS[0], 1 << max(0, room.bit_length() - 1))))
+            fit = 1 << max(0, room.bit_length() - 1)  # the largest power of two that fits
+            slots = int(min(CACHE_SLOTS[1], max(CACHE_SLOTS[0], fit)))
         else:
             slots, key = 1, 1
         width = max(int(p.arrays[22][4]), 1)  # TAIL's output buffer
