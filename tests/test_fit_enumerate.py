@@ -166,3 +166,22 @@ def test_fit_solves_and_counts_each_evaluation_once() -> None:
     res = fit(spec, "enumerate", seed=0, time_limit=120)
     assert res.solved and res.stopped == "solved"
     assert res.evaluations == res.visited  # the walk's leaves (offered ones counted once)
+
+
+@pytest.mark.parametrize("name", ["straight", "plain", "memory"])
+def test_words_computed_in_the_kernel_agree(name: str, monkeypatch) -> None:
+    """Units too large for a table of words (and for the renaming order) are written by the
+    kernel from the filling (mcmc's unit_word): the same programs, found or not alike."""
+    import ncpu_cli.fit.enumerate_plan as plan_module
+
+    monkeypatch.setattr(plan_module, "ROW_TABLE_MAX", 0)
+    monkeypatch.setattr(plan_module, "RENAME_ROWS_MAX", 0)
+    spec = spec_of(*CASES[name])
+    sk = Sketch(spec)
+    truth = passing(spec)
+    plain = Walk(sk, spec, spec.examples, prune=False)
+    assert (plain.plan.arrays[2] < 0).all()  # no unit has a table
+    assert walk_all(plain) == truth
+    pruned = Walk(sk, spec, spec.examples)
+    found = walk_all(pruned)
+    assert found <= truth and bool(found) == bool(truth) and pruned.covered == sk.space

@@ -120,3 +120,20 @@ def test_unsolvable_after_a_counterexample_takes_a_whole_second_pass() -> None:
     res = fit(spec, "enumerate", seed=0, time_limit=SAFETY)
     assert not res.solved and res.proved_unsolvable and res.counterexamples >= 1
     assert any("2 passes" in n for n in res.notes), res.notes
+
+
+def test_examples_that_accept_any_status(monkeypatch) -> None:
+    """`check: {status: false}`: an example's status is free; the walk then ignores the
+    status in its filter (a weaker one, never a wrong one) and the tracker decides."""
+    t = task(".holes regs r0-r3\n" + "?{add,sub,addi,nop}\n" * 2 + "halt\n",
+             [{"set": {"r1": 0}}, {"set": {"r1": 7}}])
+    spec = spec_text(t, reference_source="addi r3, r1, 1\nhalt\n",
+                     check={"regs": ["r3"], "status": False, "out": False})
+    assert spec.examples[0].expect.status is None
+    verdicts = []
+    for prune in (True, False):
+        monkeypatch.setattr(enumerate_method, "PRUNE", prune)
+        res = fit(spec, "enumerate", seed=0, time_limit=SAFETY)
+        verdicts.append(res.solved)
+        assert "addi r3, r1, 1" in res.program
+    assert verdicts == [True, True]
