@@ -28,7 +28,7 @@ from ncpu_cli.fit.instruction import ROLES
 from ncpu_cli.fit.search import Tracker
 from ncpu_cli.fit.sketch import Sketch
 
-STEP_WORK = 1 << 22  # example runs per step (over all lanes)
+STEP_WORK = 1 << 23  # instructions run per step (over all lanes; a count, not a clock)
 PRUNE = True  # the prunings (tests switch them off to compare)
 
 

@@ -2,7 +2,7 @@
 
 Each *lane* walks its share of the first unit's rows (rows l, l + LANES, ...) depth first,
 one unit per depth, from a cursor kept between calls (`CUR`, `POS`), so a call does a fixed
-amount of work (`budget` example runs) and the next call goes on where it stopped: the walk
+amount of work (`budget` instructions run) and the next call goes on where it stopped: the walk
 is the same for any number of threads and any call boundaries.
 
 A node at depth d is one row of unit d under the rows above it. Its word is written into
@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ncpu_cli.fit.mcmc_eval import M32, decode_word, example_cost, s32
+from ncpu_cli.fit.mcmc_eval import M32, SS_WORK, decode_word, example_cost, s32
 from ncpu_cli.fit.mcmc_moves import unit_word
 from ncpu_cli.machine.exact import native_kernel as nk
 
@@ -134,7 +134,7 @@ def _seen(ch, ck, st, m, use_m, kr, kn):
 
 @njit(cache=True, parallel=True)
 def run_lanes(budget, cap, PL, PT, words0, LA):
-    """Advance every lane by about `budget` example runs (or until it has `cap` found)."""
+    """Advance every lane by about `budget` instructions run (or until it has `cap` found)."""
     for lane in prange(LA[0].shape[0]):
         _lane(lane, budget, cap, PL, PT, words0, LA)
 
@@ -181,7 +181,7 @@ def _lane(lane, budget, cap, PL, PT, words0, LA):
         decode_word(dc, a, mem[a], dec, fields)
         if d == U - 1:  # a leaf: the examples in order, until one fails
             st = ST[lane, j]
-            passed, c = 0, 0
+            passed, c, cycles = 0, 0, SS[lane, SS_WORK]
             while passed < E:
                 c = example_cost(passed, mem, dc, STAMP[lane], gen, LOGS[lane], RG[lane],
                                  OUTB[lane], SS[lane], EI, PAIRS, st, EIN, TAIL, PEN, dec,
@@ -190,7 +190,7 @@ def _lane(lane, budget, cap, PL, PT, words0, LA):
                 if c > 0:
                     break
                 passed += 1
-            work += passed + 1
+            work += SS[lane, SS_WORK] - cycles  # instructions run
             leaves += 1
             if passed == E:
                 for i in range(U):
@@ -205,7 +205,7 @@ def _lane(lane, budget, cap, PL, PT, words0, LA):
         mm[d + 1] = NM[LOFF[d, m] + p] if LOFF[d, m] >= 0 else m
         if d < j:
             _advance(ST[lane, d], ST[lane, d + 1], PCS[d], PCS[d + 1], dc)
-            work += ST.shape[2]
+            work += ST.shape[2] * (PCS[d + 1] - PCS[d])
             if not anc and _seen(CH[lane, d + 1], CK[lane, d + 1], ST[lane, d + 1], mm[d + 1],
                                  USE_M != 0, KR[d + 1], KN[d + 1]):
                 PR[lane, d] += 1

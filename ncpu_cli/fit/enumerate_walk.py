@@ -117,7 +117,7 @@ class Walk:
 
     # -- walking ------------------------------------------------------------------------
     def step(self, work: int) -> tuple[np.ndarray, int]:
-        """Advance every lane by work / LANES example runs: (the fillings found (F, H) that
+        """Advance every lane by work / LANES instructions run: (the fillings found (F, H) that
         pass every example, leaves evaluated). Sets `best`."""
         cur = self._cursor[0]
         cur[:, C_LEAVES] = 0
