@@ -9,14 +9,17 @@ cycles and the machine sets finished programs aside, its most memory-hungry path
 prints one JSON line: the peak resident size the run added (``peak_bytes``), that per
 memory word per program (``bytes_per_word``) and the estimate (``estimate_bytes``).
 
-The peak is the process's maximum resident size (``ru_maxrss``) after the run less the
-same after a one-program warm-up, so run it in a fresh process: an earlier, larger peak
-in the same process hides the run's.  Linux only (``ru_maxrss`` in KiB).
+The peak is the process's peak resident size (VmHWM) during the run less its resident
+size (VmRSS) before it, after a one-program warm-up; the peak is reset first (Linux's
+/proc/self/clear_refs), since an earlier, larger peak (imports, since freed) would hide the
+run's. Where that reset is refused it falls back to ``ru_maxrss``, and then it must run in
+a fresh process. Linux only.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import sys
@@ -26,6 +29,28 @@ from typing import Sequence
 def max_rss() -> int:
     """The peak resident size of this process so far, in bytes (Linux: KiB units)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _status(key: str) -> int | None:
+    """A size from /proc/self/status (VmRSS, VmHWM) in bytes, or None."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def reset_peak() -> bool:
+    """Reset this process's peak resident size to its current one (Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return _status("VmHWM") is not None
 
 
 def measure(program: str, batch: int, mem_words: int, addressing: str = "hard",
@@ -41,13 +66,15 @@ def measure(program: str, batch: int, mem_words: int, addressing: str = "hard",
                           max_cycles=50)
     warm, _ = load_program(program, mem_words=small.mem_words)
     SoftBatch(warm, small, [ProgramInput({1: 7})]).run()  # imports, first-call set-up
-    base = max_rss()
+    gc.collect()
+    fresh = reset_peak()
+    base = _status("VmRSS") if fresh else max_rss()
     config = MachineConfig(mem_words=mem_words, addressing=addressing, dtype=dtype,
                            max_cycles=max_cycles)
     machine = SoftBatch(image, config, [ProgramInput({1: 3 + i}) for i in range(batch)])
     machine.run()
     results = list(machine.results())
-    peak = max_rss() - base
+    peak = (_status("VmHWM") if fresh else max_rss()) - base
     return {"program": program, "batch": batch, "mem_words": mem_words,
             "addressing": addressing, "dtype": dtype, "peak_bytes": peak,
             "bytes_per_word": peak / (batch * mem_words),
