@@ -202,3 +202,13 @@ verify: 2000
               time_limit=120)
     assert res.solved and res.program.split()[0] == "add", res.program
     assert res.verified == 2000 and res.counterexamples >= 1  # the path under test ran
+
+
+@pytest.mark.parametrize("method", ["mcmc", "evolve"])
+def test_no_hole_with_a_table_runs_uniform_moves(method):
+    # one immediate of 2^14 candidates: no table, so no soft pass and no gradient moves
+    spec = _spec("addi r3, r1, ??\nhalt", [({"r1": 5}, {"r3": 1234})])
+    grad = fit(spec, method, proposals="gradient", steps=30, seed=2, time_limit=60)
+    assert grad.proposals is None
+    assert any("no hole has a table" in n for n in grad.notes)
+    assert grad.solved and "1229" in grad.program

@@ -77,6 +77,10 @@ def fit_evolve(tracker: Tracker) -> None:
         from ncpu_cli.fit.proposals import GradProposer
 
         proposer = GradProposer(sketch, spec.mem_words, spec.max_cycles)
+        if not proposer.tabled:  # every hole too wide for a table: no soft passes
+            tracker.notes.append("evolve: --proposals gradient: no hole has a table (each "
+                                 "has more than 256 candidates): uniform mutations only")
+            proposer = None
     canonical = getattr(sketch, "canonical", lambda f: f)
     seen, ex = None, None
     while tracker.keep_going():

@@ -123,6 +123,11 @@ def fit_mcmc(tracker) -> None:
         from ncpu_cli.fit.proposals import GradProposer
 
         proposer = GradProposer(sketch, spec.mem_words, spec.max_cycles)
+    if proposer is not None and not proposer.tabled:  # every hole too wide for a table
+        tracker.notes.append("mcmc: --proposals gradient: no hole has a table (each has more "
+                             "than 256 candidates): uniform moves only")
+        proposer = None
+    if proposer is not None:
         patience = max(1, RESTART_STEPS * n_props // GRAD_REFRESH)  # as many proposals
         budget = max(1, budget * GRAD_REFRESH // n_props)
         n_props = GRAD_REFRESH
