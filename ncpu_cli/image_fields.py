@@ -101,9 +101,12 @@ class Checker:
         if type(version) is not int or version != FORMAT_VERSION:
             raise self.fail(f"image format version {shown(version)} is not supported"
                             f" (this ncpu reads version {FORMAT_VERSION})")
-        unknown = sorted(shown(k) if not isinstance(k, str) else k for k in data if k not in KEYS)
+        unknown = sorted(k if isinstance(k, str) and len(k) <= 40 and k.isprintable()
+                         else shown(k) for k in data if k not in KEYS)
         if unknown:
-            raise self.fail(f"unknown field(s): {', '.join(unknown)} (known: {', '.join(KEYS)})")
+            listed = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more"
+                                               if len(unknown) > 5 else "")
+            raise self.fail(f"unknown field(s): {listed} (known: {', '.join(KEYS)})")
         for key in ("isa", "word_bits", "size", "entry"):
             if key not in data:
                 raise self.fail(f"missing field {key!r}")

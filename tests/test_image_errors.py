@@ -192,3 +192,17 @@ def test_forced_format_overrides_extension(tmp_path: Path) -> None:
     assert load_image(path, "readmemh").words == sample().words
     with pytest.raises(ImageError):
         load_image(path, "yaml")
+
+
+def test_unknown_fields_are_named_briefly() -> None:
+    # found by `make fuzz` (20,000 examples): a 5,000-character key was echoed whole
+    import json
+
+    data = {"format": "ncpu-image", "version": 1, "isa": "ncpu32", "word_bits": 32,
+            "size": 1, "entry": 0, "words": [0], "1" * 5000: 1,
+            **{f"extra{i}": i for i in range(8)}}
+    with pytest.raises(ImageError) as err:
+        formats.parse(json.dumps(data).encode(), "long.json", None)
+    msg = str(err.value)
+    assert msg.startswith("long.json: unknown field(s): '1111") and len(msg) < 300, msg
+    assert "and 4 more" in msg  # 9 unknown fields: the first 5 named
