@@ -15,6 +15,10 @@ is that of the first member in ``ORDER`` that solved -- decided as soon as every
 member before it has finished.  So the same seed and steps give the same answer
 (each member is reproducible given them), unless a member's --time-limit ends it.
 
+mcmc and evolve run with uniform proposals here: gradient-informed ones (``--proposals
+gradient``) were measured slower on both suites (docs/fit.md, "Gradient proposals
+against uniform ones, measured"), so the portfolio does not use them.
+
 Workers are started with the ``spawn`` method (no fork of a process that holds
 torch's or numba's threads) in their own process group, so stopping a worker
 also stops the solver process it may have started.
