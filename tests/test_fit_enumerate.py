@@ -155,7 +155,8 @@ def test_fit_reports_the_visited_space_and_proves_unsolvable() -> None:
     out = res.to_json()
     assert out["visited"] == res.visited
     note = next(n for n in res.notes if n.startswith("enumerate:"))
-    assert f"covering {res.space:,} of {res.space:,}" in note
+    assert f"one pass evaluated {res.visited:,} of the {res.space:,}" in note
+    assert f"(covered: {res.space:,})" in note
     assert res.evaluations >= res.visited
     other = fit(spec, "evolve", seed=0, steps=2, restarts=8, time_limit=120)
     assert other.visited is None

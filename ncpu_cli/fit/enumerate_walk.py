@@ -181,6 +181,10 @@ class Walk:
         if p.rename:
             parts.append("renaming of " + ",".join(f"r{r}" for r in p.rename))
         how = " and ".join(parts) or "no pruning"
-        return (f"enumerate: {how}; {self.visited:,} fillings evaluated in this pass "
-                f"({self.passes} pass{'es' if self.passes > 1 else ''}), covering "
-                f"{self.covered:,} of {self.sketch.space:,}")
+        passes = f"pass {self.passes}" if self.passes > 1 else "one pass"
+        if self.done:
+            return (f"enumerate: {how}; {passes} evaluated {self.visited:,} of the "
+                    f"{self.sketch.space:,} fillings, the rest equivalent to one of them "
+                    f"(covered: {self.covered:,})")
+        return (f"enumerate: {how}; {self.visited:,} fillings evaluated in {passes}, "
+                f"unfinished (space {self.sketch.space:,})")
