@@ -114,3 +114,25 @@ verify: 2000
                   time_limit=120)
         assert res.solved and res.program.split()[0] == "add", res.program
         assert res.counterexamples >= 1
+
+
+@pytest.mark.parametrize("method", ["mcmc", "evolve", "enumerate"])
+def test_a_spec_that_does_not_check_the_status(method):
+    # check: {status: false}: examples expect any final status (the compiled evaluator
+    # takes status -1 as "any"; mcmc used to fail with a ValueError here)
+    spec = parse_spec("""\
+mem_words: 32
+max_cycles: 16
+source: |
+  ?{add,sub,xor} r3, ??{r1,r2}, ??{r1,r2}
+  halt
+reference_source: |
+  sub r3, r1, r2
+  halt
+inputs: {r1: [any32], r2: [any32]}
+check: {regs: [r3], status: false}
+examples: 8
+verify: 500
+""", name="<test>")
+    res = fit(spec, method, seed=0, steps=50, time_limit=120)
+    assert res.solved and res.program.split()[:2] == ["sub", "r3,"], res.program

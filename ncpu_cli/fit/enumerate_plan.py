@@ -26,7 +26,7 @@ of more than RENAME_ROWS_MAX rows is walked whole: a superset, still sound).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -172,14 +172,6 @@ def renamed(sketch, spec, every, units) -> tuple[tuple[int, ...], str | None]:
     return tuple(sorted(free)), None
 
 
-def _any_status(every: Sequence[Example]) -> tuple[list[Example], bool]:
-    """Examples whose status is free ("any") as `halted` ones, and whether there were any
-    (the kernel then ignores the status everywhere: a weaker filter, never a wrong one)."""
-    out = [replace(ex, expect=replace(ex.expect, status="halted"))
-           if ex.expect.status is None else ex for ex in every]
-    return out, any(ex.expect.status is None for ex in every)
-
-
 def make_plan(sketch: Sketch, spec: FitSpec, examples: Sequence[Example],
               prune: bool = True) -> Plan:
     every = [*examples, *spec.holdout]
@@ -272,12 +264,9 @@ def _arrays(sketch, spec, examples, every, order, j, S, live):
     for k, regs in enumerate(live):
         kn[k] = len(regs)
         kr[k, : len(regs)] = regs
-    ex_fixed, any_status = _any_status(examples)
-    ex = example_tables(ex_fixed, spec.mem_words, spec.max_cycles, tables.entry)
-    allx = example_tables(_any_status(every)[0], spec.mem_words, spec.max_cycles, tables.entry)
+    ex = example_tables(examples, spec.mem_words, spec.max_cycles, tables.entry)
+    allx = example_tables(every, spec.mem_words, spec.max_cycles, tables.entry)
     pen = ex.pen.copy()
-    if any_status:
-        pen[0] = 0
     tail = ex.cfg.copy()
     tail[1], tail[2] = pcs[j], spec.max_cycles - (pcs[j] - pcs[0])
     arrays = (ua, ud, uwoff, umu, useg, np.asarray(sg, np.int64).reshape(-1, 5),

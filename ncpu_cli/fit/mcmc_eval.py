@@ -200,7 +200,7 @@ def example_cost(e, mem, dc, stamp, gen, logs, rg, outb, ss, EI, PAIRS, ER, EIN,
     ss[SS_WORK] += exec_program(mem, dc, stamp, gen, logs, rg, EIN[e], EI[e, E_INLEN], outb, ss,
                                 cfg, dec, fields)
     ol, nlog = ss[SS_OL], ss[SS_NLOG]
-    c = 0 if ss[SS_STATUS] == EI[e, E_STATUS] else pen[0]
+    c = 0 if EI[e, E_STATUS] < 0 or ss[SS_STATUS] == EI[e, E_STATUS] else pen[0]  # < 0: any
     for i in range(EI[e, E_XR], EI[e, E_XR] + EI[e, E_NXR]):
         d = popcount(rg[PAIRS[i, 0]] ^ PAIRS[i, 1])
         if pen[2] >= 0:  # STOKE's relaxed register cost: the value in another register

@@ -154,7 +154,7 @@ def example_tables(examples: Sequence[Example], mem_words: int, max_cycles: int,
             if reg:
                 er[e, reg] = value
         ein[e, : len(inp.input)] = signed(list(inp.input)) if inp.input else 0
-        ei[e, 0] = STATUS_NAMES.index(want.status)
+        ei[e, 0] = -1 if want.status is None else STATUS_NAMES.index(want.status)  # -1: any
         ei[e, 1] = len(inp.input)
         parts = [list(inp.mem.items()), list(want.regs.items()), list(want.mem.items()),
                  list(enumerate(want.out)) if want.out is not None else []]
