@@ -59,7 +59,8 @@ def bench_search(proposals: int = 2_000_000, steps: int = 20, fillings: int = 20
     examples, space 1.9e23) where a method takes it, none solving it in the time measured:
 
     - mcmc: proposals of one chain on one thread (`bench_mcmc`), compile time excluded;
-    - evolve: `--steps` generations of 256 through `fit`, its `evaluations` per second
+    - evolve: `--steps` steps (64 generations of 256 each) through `fit`, its `evaluations`
+      per second
       (every filling it scored, repeats included);
     - enumerate: the compiled walk on one thread (`bench_enumerate`), plain and pruned; the
       pruned walk's `covered_per_s` counts the fillings it skipped as equivalent too;
