@@ -2,8 +2,9 @@
 
 `run_generations` runs a population of fillings (P, H) for up to `gens` generations:
 
-1. score every individual with mcmc's exact evaluator and
-   Hamming cost (`mcmc_eval.total_cost`), stopping early once its cost exceeds the bound:
+1. score every new individual (in the first generation of a call every one: the examples
+   may have changed since the last) with mcmc's exact evaluator and Hamming cost
+   (`mcmc_eval.total_cost`), stopping early once its cost exceeds the bound:
    the worst cost that made the elite in the previous generation (an individual past it
    would not have made that elite either; its cost is then a lower bound, enough to rank
    it below);
@@ -14,8 +15,9 @@
    with gradient tables, a tabled hole's new candidate is drawn ∝ exp(logw) from the table
    of the child's first parent (`fit/proposals.py`), and the child inherits that table.
 
-Slot k draws from its own splitmix64 stream (one thread: see run_generations). Individuals of cost 0 (they pass every example) are collected in `found`; the
-call returns early once it is full, or once the examples have run `budget` cycles.
+Slot k draws from its own splitmix64 stream (one thread: see run_generations).
+Individuals of cost 0 (they pass every example) are collected in `found`; the call
+returns early once it is full, or once the examples have run `budget` cycles.
 """
 
 from __future__ import annotations
@@ -135,10 +137,11 @@ def run_generations(pop, tab, states, gens, budget, elite, rate, off, LW, HT, UT
             bound = cost[elite - 1]
             for k in range(elite, p_count):
                 _breed(pop, tab, k, states[k:k + 1], elite, rate, HT, off, LW)
-        for p in range(p_count):
+        first = 0 if g == 0 else elite  # survivors keep their cost within a call
+        for p in range(first, p_count):
             cost[p], gen = _score(pop[p], bound, gen, scratch, HT, UT, UH, GT, CT, BT, VT, dec,
                                   fields, EI, PAIRS, ER, EIN, cfg, pen)
-        scored += p_count
+        scored += p_count - first
         done += 1
         order = np.argsort(cost, kind="mergesort")
         for i in range(p_count):
