@@ -152,7 +152,7 @@ class Isa:
         t = text.lower()
         if t in self.aliases:
             return self.aliases[t]
-        if t.startswith("r") and t[1:].isdigit() and t[1:] == str(int(t[1:])):
+        if t.startswith("r") and t[1:].isascii() and t[1:].isdigit() and t[1:] == str(int(t[1:])):
             n = int(t[1:])
             return n if n < self.registers else None
         return None

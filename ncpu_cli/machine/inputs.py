@@ -54,12 +54,13 @@ def parse_int(text: Any, what: str = "value") -> int:
     if len(t) > MAX_NUMBER_CHARS:
         raise InputError(f"{what} `{t[:20]}...` is too long ({len(t):,} characters) for a number")
     try:
-        return int(t, 0)
+        if t.isascii():  # int() also reads other scripts' digits (`٣`, `１２`): ASCII only
+            return int(t, 0)
     except ValueError:
         pass
     # int(..., 0) rejects leading zeros ("007"); accept plain decimal digits too.
     body = t[1:] if t[:1] in "+-" else t
-    if body.isdigit():
+    if t.isascii() and body.isdigit():  # isdigit() alone takes `²`, which int() refuses
         return int(t, 10)
     raise InputError(
         f"`{text}` is not a number (decimal, 0x hex, 0b binary or 0o octal, optionally negative)"

@@ -63,7 +63,7 @@ def soft_cpu_threads() -> int:
     """torch intra-op threads the soft machine steps with on the CPU: NCPU_SOFT_THREADS,
     default 1."""
     env = os.environ.get("NCPU_SOFT_THREADS", "").strip()
-    return max(1, int(env)) if env.isdigit() else 1
+    return max(1, int(env)) if env.isascii() and env.isdigit() else 1
 
 
 class cpu_threads:
