@@ -49,7 +49,7 @@ def parse_int(text: Any, what: str = "value") -> int:
     if isinstance(text, int):
         return text
     if not isinstance(text, str):
-        raise InputError(f"{what} must be a number, got `{text!r}`")
+        raise InputError(f"{what} must be a number, got `{cut(repr(text))}`")
     t = text.strip()
     if len(t) > MAX_NUMBER_CHARS:
         raise InputError(f"{what} `{t[:20]}...` is too long ({len(t):,} characters) for a number")
@@ -63,7 +63,7 @@ def parse_int(text: Any, what: str = "value") -> int:
     if t.isascii() and body.isdigit():  # isdigit() alone takes `²`, which int() refuses
         return int(t, 10)
     raise InputError(
-        f"`{text}` is not a number (decimal, 0x hex, 0b binary or 0o octal, optionally negative)"
+        f"`{t}` is not a number (decimal, 0x hex, 0b binary or 0o octal, optionally negative)"
     )
 
 

@@ -1,7 +1,11 @@
-"""Numbers and register names are ASCII. Found by `make fuzz` (test_inputs_files_long):
-str.isdigit() is true for `²`, which int() refuses, so an `--inputs` record
-`{"input": "²"}`, `--set r1=²` and `--set r²=1` ended in a ValueError traceback; and
-int() reads other scripts' digits (`٣` is 3), which the assembler rightly refuses."""
+"""What the long fuzz run (`make fuzz`, test_inputs_files_long) found, one test each.
+
+1. Numbers and register names are ASCII: str.isdigit() is true for `²`, which int()
+   refuses, so an `--inputs` record `{"input": "²"}`, `--set r1=²` and `--set r²=1` ended
+   in a ValueError traceback; and int() reads other scripts' digits (`٣` is 3), which the
+   assembler rightly refuses.
+2. An error echoes at most a short piece of what it refuses: a 5,000-character key inside
+   an `input` list came back whole in the message (the fuzzer's bound is 2,000)."""
 
 from __future__ import annotations
 
@@ -62,3 +66,26 @@ def test_cli_says_one_line(opt: str) -> None:
 def test_soft_threads_variable(monkeypatch: pytest.MonkeyPatch, env: str, threads: int) -> None:
     monkeypatch.setenv("NCPU_SOFT_THREADS", env)
     assert soft_cpu_threads() == threads
+
+
+# ---------------------------------------------------------------- 2. short messages
+
+LONG_KEY = "1" * 5000
+
+
+def test_the_long_example_hypothesis_found(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"set": []}\n{"mem": {"": null}, "input": [{"%s": null}]}' % LONG_KEY,
+                    encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_records(path, 1024)
+    msg = str(err.value)
+    assert msg.startswith(f"{path}: record 2: field `input`: value must be a number, got `{{'111")
+    assert len(msg) < len(str(path)) + 200
+
+
+@pytest.mark.parametrize("value", [{LONG_KEY: None}, [LONG_KEY], " " * 5000 + "x" + " " * 5000])
+def test_refused_values_are_cut_short(value: object) -> None:
+    with pytest.raises(InputError) as err:
+        parse_int(value)
+    assert len(str(err.value)) < 200
