@@ -225,7 +225,7 @@ def from_listing(text: str, name: str) -> Image:
                          " 0xADDR` header)")
     isa = load_isa()
     if head.group(1) != isa.name:
-        raise ImageError(f"{name}:1: listing is for ISA {head.group(1)!r}, this ncpu runs"
+        raise ImageError(f"{name}:1: listing is for ISA {short_text(head.group(1))}, this ncpu runs"
                          f" {isa.name!r}")
     declared, entry = int(head.group(2)), int(head.group(3), 16)
     if entry >= MAX_MEM_WORDS:
@@ -237,7 +237,7 @@ def from_listing(text: str, name: str) -> Image:
         note = line.strip()[1:].strip() if line.lstrip().startswith(";") else ""
         if sm := SYMBOL_RE.match(note):
             if symbols.setdefault(sm.group(1), int(sm.group(2), 16)) != int(sm.group(2), 16):
-                raise ImageError(f"{name}:{lineno}: symbol {sm.group(1)!r} is given twice")
+                raise ImageError(f"{name}:{lineno}: symbol {short_text(sm.group(1))} is given twice")
         elif hm := HOLE_RE.match(note):
             holes.append(hole_from_note(hm))
         if not line.strip() or line.lstrip().startswith(";"):

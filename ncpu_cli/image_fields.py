@@ -125,7 +125,7 @@ class Checker:
         for name, addr in self.mapping(raw, "symbols").items():
             if not isinstance(name, str) or not LABEL_RE.match(name):
                 raise self.fail(f"symbols: {shown(name)} is not a label name")
-            out[name] = self.integer(addr, f"symbol {name!r}", 0, MAX_MEM_WORDS)
+            out[name] = self.integer(addr, f"symbol {shown(name)}", 0, MAX_MEM_WORDS)
         return out
 
     def source_map(self, raw: Any, size: int) -> dict[int, tuple[str, int]]:

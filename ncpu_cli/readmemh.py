@@ -85,7 +85,7 @@ class _Memh:
             if self.declared is not None:
                 raise ImageError(f"{where}: a second `{FORMAT_NAME}` header line")
             if hm.group(1) != isa.name or int(hm.group(3)) != isa.word_bits:
-                raise ImageError(f"{where}: image is for {hm.group(1)} with {hm.group(3)}-bit"
+                raise ImageError(f"{where}: image is for {hm.group(1)[:40]} with {hm.group(3)}-bit"
                                  f" words; this ncpu runs {isa.name} ({isa.word_bits} bits)")
             self.declared = int(hm.group(2))
             if self.declared > MAX_MEM_WORDS:
@@ -97,7 +97,7 @@ class _Memh:
             self.entry = int(em.group(1), 16)
         elif sm := SYMBOL_RE.match(note):
             if sm.group(1) in self.symbols:
-                raise ImageError(f"{where}: symbol {sm.group(1)!r} is given twice")
+                raise ImageError(f"{where}: symbol {short_text(sm.group(1))} is given twice")
             self.symbols[sm.group(1)] = int(sm.group(2), 16)
         elif hm := HOLE_RE.match(note):
             hole = hole_from_note(hm)

@@ -1,11 +1,13 @@
-"""What the long fuzz run (`make fuzz`, test_inputs_files_long) found, one test each.
+"""What the long fuzz run (`make fuzz`: test_inputs_files_long, test_loaders_long) found.
 
 1. Numbers and register names are ASCII: str.isdigit() is true for `²`, which int()
    refuses, so an `--inputs` record `{"input": "²"}`, `--set r1=²` and `--set r²=1` ended
    in a ValueError traceback; and int() reads other scripts' digits (`٣` is 3), which the
    assembler rightly refuses.
 2. An error echoes at most a short piece of what it refuses: a 5,000-character key inside
-   an `input` list came back whole in the message (the fuzzer's bound is 2,000)."""
+   an `input` list came back whole in the message (the fuzzer's bound is 2,000), and so did
+   a listing's ISA name (test_loaders_long[mutated]), a readmemh header's, and a symbol
+   name given twice or with a bad address."""
 
 from __future__ import annotations
 
@@ -15,7 +17,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ncpu_cli import formats
+from ncpu_cli.asm import assemble
 from ncpu_cli.cli import app
+from ncpu_cli.errors import ImageError
 from ncpu_cli.isa import load_isa
 from ncpu_cli.machine.inputs import InputError, parse_input, parse_int, parse_register
 from ncpu_cli.machine.records import read_records
@@ -89,3 +94,36 @@ def test_refused_values_are_cut_short(value: object) -> None:
     with pytest.raises(InputError) as err:
         parse_int(value)
     assert len(str(err.value)) < 200
+
+
+IMAGE = assemble("main: halt\n", "x.s")
+
+
+def _listing() -> str:
+    return formats.dump(IMAGE, "listing")
+
+
+def _readmemh() -> str:
+    return formats.dump(IMAGE, "readmemh")
+
+
+def _json_symbol() -> str:
+    doc = json.loads(formats.dump(IMAGE, "json"))
+    return json.dumps({**doc, "symbols": {"a" * 5000: 99999999}})
+
+
+@pytest.mark.parametrize("make, fmt, start", [
+    # hypothesis: a listing with b"1" * 5000 inserted at byte 2 (inside the ISA name)
+    (lambda: _listing()[:2] + "1" * 5000 + _listing()[2:], "listing",
+     "f:1: listing is for ISA '1111"),
+    (lambda: _listing() + f"; symbol {'a' * 5000}: 0x0\n; symbol {'a' * 5000}: 0x1\n",
+     "listing", "f:"),
+    (lambda: _readmemh().replace("ncpu32", "1" * 5000, 1), "readmemh", "f:1: image is for 1111"),
+    (lambda: _readmemh().replace("// entry", f"// symbol {'a' * 5000}: 0x0\n"
+                                 f"// symbol {'a' * 5000}: 0x1\n// entry", 1), "readmemh", "f:3:"),
+    (_json_symbol, "json", "f: symbol 'aaa"),
+], ids=["listing-isa", "listing-symbol", "readmemh-isa", "readmemh-symbol", "json-symbol"])
+def test_image_errors_are_cut_short(make, fmt: str, start: str) -> None:
+    with pytest.raises(ImageError) as err:
+        formats.parse(make().encode(), "f", fmt)
+    assert str(err.value).startswith(start) and len(str(err.value)) < 200, str(err.value)[:300]
